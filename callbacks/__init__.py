@@ -1,0 +1,13 @@
+"""Thin callbacks: unpack inputs, call data_access and dashboard builders, return components."""
+
+from __future__ import annotations
+
+import dash
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """Register every callback on this app (explicitly, so each app built by the factory gets them)."""
+    from callbacks import shell
+
+    for module in (shell,):
+        module.register(app)

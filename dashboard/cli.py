@@ -1,0 +1,163 @@
+"""The `board-dashboard` command line (also `python -m dashboard`)."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+from pathlib import Path
+
+from dashboard.settings import Settings
+
+
+def _setup(settings: Settings) -> None:
+    from dashboard import services
+
+    services.bootstrap(settings)
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    from dashboard.app import create_app
+
+    app = create_app(settings)
+    serve_app(app, host=args.host, port=args.port)
+    return 0
+
+
+def serve_app(app, host: str = "127.0.0.1", port: int = 8050) -> None:
+    print(f"Serving the safeguarding board dashboard on http://{_display_host(host)}:{port}/ (Ctrl+C to stop)",
+          flush=True)
+    app.run(host=host, port=port, debug=False)
+
+
+def _display_host(host: str) -> str:
+    try:
+        return f"[{host}]" if ipaddress.ip_address(host).version == 6 else host
+    except ValueError:
+        return host
+
+
+def cmd_init_db(args, settings: Settings) -> int:
+    from dashboard import services
+
+    _setup(settings)
+    services.init_database(load_bundled=not args.empty, echo=print)
+    print("database ready" + (" (empty)" if args.empty else " with the bundled dataset"))
+    return 0
+
+
+def cmd_export(args, settings: Settings) -> int:
+    from data_access.exporter import export_csv
+
+    _setup(settings)
+    n = export_csv(args.out)
+    print(f"wrote {n} rows to {args.out}")
+    return 0
+
+
+def cmd_import(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from dashboard import services
+    from data_access.importer import ImportRejected
+
+    _setup(settings)
+    path = Path(args.file)
+    total = path.stat().st_size if path.is_file() and path.suffix.lower() == ".csv" else None
+    with tqdm(total=total, unit="B", unit_scale=True, desc=f"checking {path.name}", disable=args.quiet,
+              file=sys.stderr, leave=False) as bar:
+        try:
+            r = services.import_dataset(path, dry_run=args.dry_run, actor="cli", progress=bar.update)
+        except ImportRejected as e:
+            bar.close()
+            print(f"board-dashboard: {path.name} was not imported; nothing was changed.", file=sys.stderr)
+            for err in e.errors:
+                print(f"  {err}", file=sys.stderr)
+            if e.more:
+                print(f"  ... and {e.more} more errors", file=sys.stderr)
+            print("Fix these rows and import the file again (use --dry-run to check without writing).",
+                  file=sys.stderr)
+            return 1
+    verb = "would be" if args.dry_run else "were"
+    print(f"{r.rows} rows read: {r.added} added, {r.updated} updated, {r.unchanged} unchanged"
+          + (f" ({verb} applied: dry run, nothing written)" if args.dry_run else ""))
+    return 0
+
+
+def cmd_check(args, settings: Settings) -> int:
+    from dashboard import services
+    from data_access.queries import quality_flags
+
+    _setup(settings)
+    n = services.run_quality_checks()
+    print(f"{n} data-quality flags")
+    for f in quality_flags().itertuples():
+        print(f"  {f.indicator} | {f.area} | {f.period} | {f.check}: {f.message}")
+    return 0
+
+
+def cmd_indicators(args, settings: Settings) -> int:
+    from dashboard.registry import registry
+
+    for i in registry().indicators.values():
+        print(f"{i.code:45} {i.domain:17} {i.unit:13} {i.title}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="board-dashboard", description=(
+        "Performance dashboard for a local safeguarding children board. Configuration comes from the "
+        "environment: DATABASE_URL (default: SQLite in ./instance), REDIS_URL, INSTANCE_PATH."))
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("serve", help="serve the dashboard", description=(
+        "Serve the dashboard with the built-in server (for production use gunicorn app:server). "
+        "On the embedded default the database is created and loaded with the bundled dataset on first start."))
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("init-db", help="create or upgrade the database and load the bundled dataset",
+                       description="Create the schema, or upgrade an existing database in place (nothing is "
+                                   "dropped); sync the indicator registry; load the bundled dataset.")
+    s.add_argument("--empty", action="store_true", help="do not load the bundled dataset")
+    s.set_defaults(func=cmd_init_db)
+
+    s = sub.add_parser("export", help="write every observation to a CSV file",
+                       description="Write every observation, one per row, in the import format.")
+    s.add_argument("--out", required=True, help="the CSV file to write")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("import", help="import a CSV or XLSX file (all or nothing)", description=(
+        "Import observations from CSV (UTF-8) or XLSX in the export format. The whole file is applied or "
+        "nothing is; every error is reported with its row and column. Re-importing the same file changes "
+        "nothing; changed values are updated and the old value kept in the history."))
+    s.add_argument("file", help="the CSV or XLSX file")
+    s.add_argument("--dry-run", action="store_true", help="check the file and report, without writing")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("check", help="run the data-quality checks",
+                       description="Check percentages against their numerators and denominators, parts "
+                                   "against totals, and sources against each other; store and list the flags.")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("indicators", help="list the indicators the board watches",
+                       description="List every indicator in the registry: code, domain, unit, title.")
+    s.set_defaults(func=cmd_indicators)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from data_access.db import DatabaseUnavailable
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args, Settings.from_env())
+    except DatabaseUnavailable as e:
+        print(f"board-dashboard: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
