@@ -61,6 +61,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     )
     server.config["BOARD_SETTINGS"] = settings
     _add_routes(server)
+    from dashboard.auth import init_auth
+
+    init_auth(app, settings)
 
     from callbacks import register_callbacks
     from layouts import register_pages

@@ -145,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("indicators", help="list the indicators the board watches",
                        description="List every indicator in the registry: code, domain, unit, title.")
     s.set_defaults(func=cmd_indicators)
+
+    from dashboard import cli_returns, cli_users, template
+
+    for module in (template, cli_users, cli_returns):
+        module.add_commands(sub)
     return p
 
 

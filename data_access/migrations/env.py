@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from data_access.models import Base
+from data_access.all_models import Base
 
 config = context.config
 target_metadata = Base.metadata

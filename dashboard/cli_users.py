@@ -1,0 +1,5 @@
+"""`board-dashboard user ...` and `audit` commands."""
+
+
+def add_commands(sub) -> None:
+    return None
