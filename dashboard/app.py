@@ -32,9 +32,9 @@ def prepare_database(settings: Settings) -> None:
         if services.database_is_new():
             log.info("first start: creating the embedded database with the bundled dataset")
             services.init_database(load_bundled=True)
-        elif migrate.current_revision() != migrate.head_revision():
+        elif not migrate.is_up_to_date():
             services.init_database(load_bundled=False)
-    elif migrate.current_revision() != migrate.head_revision():
+    elif not migrate.is_up_to_date():
         raise db.DatabaseUnavailable(
             f"the database at {db.mask_url(settings.database_url)} is not initialised or is out of date: "
             "run `board-dashboard init-db` once, then start the server again")

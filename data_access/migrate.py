@@ -25,16 +25,26 @@ def upgrade_to_head() -> None:
     cfg = alembic_config()
     with get_engine().begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
+
+
+def current_revisions() -> set[str]:
+    """The revisions the database is at (empty for a new database)."""
+    with get_engine().connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
 def current_revision() -> str | None:
-    with get_engine().connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    revs = current_revisions()
+    return ",".join(sorted(revs)) if revs else None
 
 
-def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def is_up_to_date() -> bool:
+    return current_revisions() == head_revisions()
 
 
 def autogenerate(message: str, url: str) -> None:  # pragma: no cover - a developer tool
