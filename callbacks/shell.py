@@ -1,9 +1,29 @@
-"""Callbacks of the page shell."""
+"""The shell: meeting mode and navigation follow the URL, so every link keeps the current view."""
 
 from __future__ import annotations
 
 import dash
+from dash import ALL, Input, Output
+
+from dashboard import ids
+from dashboard.view import view_from_query
+from layouts.shell import PAGES
+
+
+def update_shell(search: str | None, pathname: str | None):
+    """Meeting mode on or off, the toggle's link, and nav links that carry the board, area and period."""
+    view = view_from_query(search)
+    query = view.query()
+    toggle = view.query(meeting=not view.meeting)
+    hrefs = [path + query for _page, _label, path in PAGES]
+    classes = ["nav-link active" if (pathname or "/") == path else "nav-link" for _p, _l, path in PAGES]
+    return ("meeting" if view.meeting else "", f"{pathname or '/'}{toggle}",
+            "Leave meeting mode" if view.meeting else "Meeting mode", hrefs, classes)
 
 
 def register(app: dash.Dash) -> None:
-    return None
+    app.callback(
+        Output(ids.SHELL, "className"), Output(ids.MEETING_LINK, "href"), Output(ids.MEETING_LINK, "children"),
+        Output(ids.nav_link(ALL), "href"), Output(ids.nav_link(ALL), "className"),
+        Input(ids.URL, "search"), Input(ids.URL, "pathname"),
+    )(update_shell)

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import dash
-import dash_bootstrap_components as dbc
 from flask import Flask, jsonify
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -55,7 +54,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         assets_folder=str(ROOT / "assets"),
         title="Safeguarding board dashboard",
         update_title=None,
-        external_stylesheets=[dbc.themes.BOOTSTRAP],
+        # Bootstrap is served from assets/ (vendored): nothing is fetched from outside the council network.
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )

@@ -1,14 +1,127 @@
-"""Queries the dashboard draws from. Each returns a DataFrame or plain values, aggregated in the database and
-memoised in the shared cache (keyed on the arguments)."""
+"""Queries the dashboard draws from. Each returns a DataFrame or plain values and is memoised in the shared
+cache, keyed on its arguments (tuples of codes, never objects). One query serves a whole page or chart."""
 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from data_access.cache import cache
 from data_access.db import get_engine
-from data_access.models import Area, DataQualityFlag, Indicator, Period
+from data_access.models import (
+    Area,
+    Board,
+    DataQualityFlag,
+    Indicator,
+    Meta,
+    Observation,
+    ObservationHistory,
+    Period,
+    RagRule,
+)
+
+O = Observation
+
+
+def _read(stmt) -> pd.DataFrame:
+    with get_engine().connect() as conn:
+        return pd.read_sql(stmt, conn)
+
+
+def _observation_columns():
+    return (Indicator.code.label("indicator"), Area.code.label("area"), Period.code.label("period"),
+            Period.kind.label("period_kind"), Period.label.label("period_label"), Period.sort_key,
+            Period.start_date, Period.end_date, O.breakdown_dimension, O.breakdown_value, O.value, O.numerator,
+            O.denominator, O.source_document, O.source_line, O.note, O.derived)
+
+
+def _observations_select():
+    return (select(*_observation_columns()).join(Indicator, Indicator.id == O.indicator_id)
+            .join(Area, Area.id == O.area_id).join(Period, Period.id == O.period_id))
+
+
+@cache.memoize()
+def reference() -> dict[str, list[dict]]:
+    """Boards, areas, indicators and RAG rules (small; read once per cache lifetime)."""
+    with get_engine().connect() as conn:
+        boards = [dict(r._mapping) for r in conn.execute(
+            select(Board.code, Board.name, Board.short_name).order_by(Board.id))]
+        areas = [dict(r._mapping) for r in conn.execute(
+            select(Area.code, Area.name, Area.kind, Area.ons_code, Board.code.label("board"))
+            .outerjoin(Board, Board.id == Area.board_id).order_by(Area.id))]
+        indicators = [dict(r._mapping) for r in conn.execute(
+            select(Indicator.code, Indicator.domain, Indicator.title, Indicator.unit, Indicator.polarity,
+                   Indicator.definition, Indicator.definition_source, Indicator.breakdowns, Indicator.headline)
+            .order_by(Indicator.sort_order))]
+        comparator = Area.__table__.alias("comparator")
+        rules = [dict(r._mapping) for r in conn.execute(
+            select(Indicator.code.label("indicator"), Board.code.label("board"), RagRule.kind, RagRule.target,
+                   RagRule.tolerance, RagRule.range_low, RagRule.range_high,
+                   comparator.c.code.label("comparator"), RagRule.source_document, RagRule.source_line,
+                   RagRule.source_quote, RagRule.default_reason, RagRule.applies_from, RagRule.origin)
+            .join(Indicator, Indicator.id == RagRule.indicator_id)
+            .outerjoin(Board, Board.id == RagRule.board_id)
+            .outerjoin(comparator, comparator.c.id == RagRule.comparator_area_id))]
+    return {"boards": boards, "areas": areas, "indicators": indicators, "rules": rules}
+
+
+@cache.memoize()
+def headline_observations(area_codes: tuple[str, ...]) -> pd.DataFrame:
+    """Every headline figure (no breakdown) of these areas, all periods: the scorecard and exceptions."""
+    stmt = (_observations_select()
+            .where(O.breakdown_dimension == "", Area.code.in_(area_codes))
+            .order_by(Indicator.code, Area.code, Period.sort_key))
+    return _read(stmt)
+
+
+@cache.memoize()
+def domain_observations(indicator_codes: tuple[str, ...], area_codes: tuple[str, ...]) -> pd.DataFrame:
+    """Every figure (headline and breakdowns) of these indicators and areas: one domain page's charts."""
+    stmt = (_observations_select()
+            .where(Indicator.code.in_(indicator_codes), Area.code.in_(area_codes))
+            .order_by(Indicator.code, Area.code, Period.sort_key, O.breakdown_dimension, O.breakdown_value))
+    return _read(stmt)
+
+
+@cache.memoize()
+def drill_rows(indicator: str, period: str, area_codes: tuple[str, ...]) -> pd.DataFrame:
+    """What lies behind one point: every figure of the indicator for that period in these areas."""
+    stmt = (_observations_select()
+            .where(Indicator.code == indicator, Period.code == period, Area.code.in_(area_codes))
+            .order_by(Area.code, O.breakdown_dimension, O.breakdown_value))
+    return _read(stmt)
+
+
+@cache.memoize()
+def indicator_observations(indicator: str) -> pd.DataFrame:
+    """Every figure of one indicator, in every area: the indicator page."""
+    stmt = (_observations_select().where(Indicator.code == indicator)
+            .order_by(Period.sort_key, Area.code, O.breakdown_dimension, O.breakdown_value))
+    return _read(stmt)
+
+
+@cache.memoize()
+def indicator_history(indicator: str) -> pd.DataFrame:
+    """Values that imports replaced for one indicator, newest first: what changed and where it came from."""
+    h = ObservationHistory
+    stmt = (select(Area.code.label("area"), Period.code.label("period"), Period.label.label("period_label"),
+                   O.breakdown_dimension, O.breakdown_value, h.value.label("old_value"),
+                   h.source_document.label("old_source_document"), h.source_line.label("old_source_line"),
+                   O.value.label("new_value"), O.source_document, O.source_line, h.replaced_at)
+            .join(O, O.id == h.observation_id).join(Indicator, Indicator.id == O.indicator_id)
+            .join(Area, Area.id == O.area_id).join(Period, Period.id == O.period_id)
+            .where(Indicator.code == indicator).order_by(h.replaced_at.desc(), h.id.desc()))
+    return _read(stmt)
+
+
+@cache.memoize()
+def available_periods(area_codes: tuple[str, ...]) -> pd.DataFrame:
+    """The periods these areas have figures for, in time order."""
+    stmt = (select(Period.code, Period.label, Period.kind, Period.sort_key, Period.start_date, Period.end_date)
+            .where(Period.id.in_(select(O.period_id).join(Area, Area.id == O.area_id)
+                                 .where(Area.code.in_(area_codes)).distinct()))
+            .order_by(Period.sort_key))
+    return _read(stmt)
 
 
 @cache.memoize()
@@ -22,5 +135,13 @@ def quality_flags(indicator: str | None = None) -> pd.DataFrame:
             .order_by(Indicator.code, Area.code, Period.sort_key))
     if indicator:
         stmt = stmt.where(Indicator.code == indicator)
+    return _read(stmt)
+
+
+@cache.memoize()
+def dataset_summary() -> dict:
+    """When the dataset last changed and how many figures it holds ('data as of')."""
     with get_engine().connect() as conn:
-        return pd.read_sql(stmt, conn)
+        updated = conn.execute(select(Meta.value).where(Meta.key == "dataset_updated_at")).scalar()
+        n = conn.execute(select(func.count()).select_from(O)).scalar_one()
+    return {"updated_at": updated, "observations": n}

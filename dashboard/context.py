@@ -1,0 +1,35 @@
+"""What a callback needs to judge a view: the reference and one query's worth of figures, from the cache."""
+
+from __future__ import annotations
+
+from flask import current_app, has_app_context
+
+from dashboard.rag import DEFAULT_SMALL_NUMBER_THRESHOLD
+from dashboard.scorecard import Assessor
+from dashboard.view import Reference, ViewState
+from data_access import queries
+
+
+def reference() -> Reference:
+    return Reference.from_rows(queries.reference())
+
+
+def small_number_threshold() -> int:
+    if has_app_context() and "BOARD_SETTINGS" in current_app.config:
+        return current_app.config["BOARD_SETTINGS"].small_number_threshold
+    return DEFAULT_SMALL_NUMBER_THRESHOLD
+
+
+def view_areas(ref: Reference, board: str) -> tuple[str, ...]:
+    """The board's own areas and its comparators: everything a page about the board compares."""
+    return tuple(ref.board_areas(board) + ref.comparators(board))
+
+
+def assessor(ref: Reference, view: ViewState) -> Assessor:
+    """Rates every indicator for the view's board from one cached query."""
+    return Assessor(ref, view.board, queries.headline_observations(view_areas(ref, view.board)),
+                    queries.quality_flags(), small_number_threshold())
+
+
+def view_from_store(data: dict | None, ref: Reference) -> ViewState:
+    return ViewState.from_query(data or {}, ref)

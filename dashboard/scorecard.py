@@ -1,0 +1,230 @@
+"""The scorecard and the exceptions list, built from query results: which figure each tile shows, its status,
+its direction of travel, its comparators. Pure: DataFrames in, plain data out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from dashboard.formatting import format_change, format_value
+from dashboard.rag import (
+    DEFAULT_SMALL_NUMBER_THRESHOLD,
+    Direction,
+    Rule,
+    Status,
+    comparator_gap,
+    comparator_name,
+    direction,
+    off_target_since,
+    rate,
+    wilson_interval,
+)
+from dashboard.view import Reference
+from data_access.periods import parse_period
+
+
+@dataclass(frozen=True)
+class Figure:
+    """The one observation a tile or row shows."""
+
+    value: float
+    period: str
+    period_label: str
+    period_kind: str
+    end_date: date
+    numerator: float | None = None
+    denominator: float | None = None
+    source_document: str = ""
+    source_line: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    area: str
+    name: str
+    value: float
+    period_label: str
+    gap_text: str
+    better: bool | None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything a tile, an exceptions row or a board pack line says about one indicator in one area."""
+
+    indicator: dict
+    area: str
+    figure: Figure | None
+    status: Status
+    direction: Direction
+    rule: Rule | None
+    target_text: str
+    comparisons: list[Comparison] = field(default_factory=list)
+    interval: tuple[float, float] | None = None
+    stale: bool = False  # the latest figure is older than the period asked for
+    flags: list[str] = field(default_factory=list)
+    others: list[tuple[str, str, str]] = field(default_factory=list)  # boroughs' figures when the total has none
+    since: str | None = None
+
+    @property
+    def code(self) -> str:
+        return self.indicator["code"]
+
+    @property
+    def value_text(self) -> str:
+        return format_value(self.figure.value if self.figure else None, self.indicator["unit"])
+
+
+def as_of_end(period: str) -> date | None:
+    """The last day a view covers: the end of the chosen year, or None for the latest figures."""
+    return None if not period or period == "latest" else parse_period(period).end
+
+
+def _figure(row) -> Figure:
+    def opt(x):
+        return None if x is None or pd.isna(x) else float(x)
+
+    return Figure(float(row.value), row.period, row.period_label, row.period_kind, _to_date(row.end_date),
+                  opt(row.numerator), opt(row.denominator), row.source_document or "",
+                  None if pd.isna(row.source_line) else int(row.source_line), row.note or "")
+
+
+def _to_date(x) -> date:
+    return x if isinstance(x, date) and not isinstance(x, pd.Timestamp) else pd.Timestamp(x).date()
+
+
+def pick_latest(rows: pd.DataFrame, end: date | None) -> pd.Series | None:
+    """The latest figure ending on or before `end`; for one end date, the longest period (a year over a month)."""
+    if rows is None or rows.empty:
+        return None
+    if end is not None:
+        rows = rows[rows["_end"] <= end]
+        if rows.empty:
+            return None
+    return rows.sort_values(["_end", "_days"]).iloc[-1]
+
+
+def target_text(rule: Rule | None, unit: str, polarity: str) -> str:
+    if rule is None or rule.kind == "none":
+        return "Not rated"
+    if rule.kind == "target":
+        op = "at least" if polarity == "higher_is_better" else "at most"
+        return f"Target: {op} {format_value(rule.target, unit)}"
+    if rule.kind == "comparator":
+        return f"Compared with {comparator_name(rule.comparator)}"
+    return f"Expected {format_value(rule.range_low, unit)} to {format_value(rule.range_high, unit)}"
+
+
+class Assessor:
+    """Rates indicators for one board's areas from one query's worth of headline figures."""
+
+    def __init__(self, ref: Reference, board: str, headline: pd.DataFrame, flags: pd.DataFrame | None = None,
+                 small_number_threshold: int = DEFAULT_SMALL_NUMBER_THRESHOLD):
+        self.ref, self.board, self.threshold = ref, board, small_number_threshold
+        df = headline.copy()
+        if not df.empty:
+            df["_end"] = pd.to_datetime(df["end_date"]).dt.date
+            df["_days"] = (pd.to_datetime(df["end_date"]) - pd.to_datetime(df["start_date"])).dt.days
+        self.groups = {k: g for k, g in df.groupby(["indicator", "area"], sort=False)} if not df.empty else {}
+        self.flags: dict[tuple, list[str]] = {}
+        if flags is not None and not flags.empty:
+            for r in flags.itertuples():
+                self.flags.setdefault((r.indicator, r.area, r.period), []).append(r.message)
+
+    def _value_at(self, indicator: str, area: str, period: str) -> pd.Series | None:
+        g = self.groups.get((indicator, area))
+        if g is None:
+            return None
+        hit = g[g["period"] == period]
+        return None if hit.empty else hit.iloc[-1]
+
+    def _previous(self, g: pd.DataFrame, current: pd.Series) -> pd.Series | None:
+        prev = parse_period(current["period"]).previous_comparable()
+        if prev is not None:
+            hit = g[g["period"] == prev.code]
+            if not hit.empty:
+                return hit.iloc[-1]
+        # Otherwise the latest earlier figure of the same kind and length, labelled with its own period.
+        earlier = g[(g["_end"] < current["_end"]) & (g["period_kind"] == current["period_kind"])
+                    & (g["_days"] == current["_days"])]
+        return None if earlier.empty else earlier.sort_values("_end").iloc[-1]
+
+    def status_of(self, indicator: dict, rule: Rule | None, row: pd.Series) -> Status:
+        comp = None
+        if rule is not None and rule.kind == "comparator" and rule.comparator:
+            c = self._value_at(indicator["code"], rule.comparator, row["period"])
+            comp = None if c is None else float(c["value"])
+        den = None if pd.isna(row["denominator"]) else float(row["denominator"])
+        return rate(float(row["value"]), unit=indicator["unit"], polarity=indicator["polarity"], rule=rule,
+                    comparator_value=comp, denominator=den, small_number_threshold=self.threshold)
+
+    def assess(self, code: str, area: str, end: date | None, *, with_since: bool = False) -> Assessment:
+        ind = self.ref.indicators[code]
+        unit, polarity = ind["unit"], ind["polarity"]
+        rule = self.ref.rule(code, self.board)
+        g = self.groups.get((code, area))
+        row = pick_latest(g, end)
+        ttext = target_text(rule, unit, polarity)
+        if row is None:
+            others = []
+            if self.ref.areas.get(area, {}).get("kind") == "board_total":
+                for la in self.ref.board_areas(self.board)[1:]:
+                    r = pick_latest(self.groups.get((code, la)), end)
+                    if r is not None:
+                        others.append((self.ref.area_name(la), format_value(r["value"], unit), r["period_label"]))
+            reason = "no board total" if others else "no data"
+            return Assessment(ind, area, None, Status("none", reason), Direction("none", unit=unit), rule, ttext,
+                              others=others)
+        fig = _figure(row)
+        status = self.status_of(ind, rule, row)
+        prev = self._previous(g, row)
+        dirn = direction(fig.value, None if prev is None else float(prev["value"]), polarity=polarity, unit=unit,
+                         previous_label="" if prev is None else prev["period_label"])
+        comparisons = []
+        for comp in self.ref.comparators(self.board):
+            c = self._value_at(code, comp, fig.period)
+            if c is not None:
+                gap = comparator_gap(fig.value, comp, float(c["value"]), polarity)
+                comparisons.append(Comparison(comp, self.ref.area_name(comp), float(c["value"]),
+                                              c["period_label"], format_change(gap.gap, unit), gap.better))
+        interval = (wilson_interval(fig.numerator, fig.denominator)
+                    if unit == "percent" and fig.numerator is not None and fig.denominator is not None else None)
+        stale = end is not None and fig.end_date < parse_period_start_of_year(end)
+        since = None
+        if with_since and status.off_target:
+            same = g[(g["period_kind"] == fig.period_kind) & (g["_end"] <= fig.end_date)].sort_values("_end")
+            since = off_target_since([(r["period_label"], self.status_of(ind, rule, r)) for _, r in same.iterrows()])
+        return Assessment(ind, area, fig, status, dirn, rule, ttext, comparisons, interval, stale,
+                          self.flags.get((code, area, fig.period), []), since=since)
+
+
+def parse_period_start_of_year(end: date) -> date:
+    """The first day of the financial year ending on `end` (a figure before it is 'latest available')."""
+    return date(end.year - 1, 4, 1) if end.month <= 3 else date(end.year, 4, 1)
+
+
+def scorecard(assessor: Assessor, area: str, period: str) -> dict[str, list[Assessment]]:
+    """Headline indicators grouped by domain, in registry order."""
+    end = as_of_end(period)
+    out: dict[str, list[Assessment]] = {}
+    for ind in assessor.ref.indicators.values():
+        if ind["headline"]:
+            out.setdefault(ind["domain"], []).append(assessor.assess(ind["code"], area, end))
+    return out
+
+
+def exceptions(assessor: Assessor, area: str, period: str, *, include_not_rated: bool = False
+               ) -> list[Assessment]:
+    """Every indicator off target (red or amber) — and, on request, the not-rated ones with data — worst first."""
+    end = as_of_end(period)
+    rows = []
+    for ind in assessor.ref.indicators.values():
+        a = assessor.assess(ind["code"], area, end, with_since=True)
+        if a.status.off_target or (include_not_rated and a.status.rag == "none" and a.figure is not None):
+            rows.append(a)
+    order = {"red": 0, "amber": 1, "none": 2}
+    rows.sort(key=lambda a: (order[a.status.rag], a.indicator["domain"], a.indicator["title"]))
+    return rows
