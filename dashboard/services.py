@@ -13,7 +13,7 @@ from flask import Flask
 from dashboard import quality
 from dashboard.registry import DATASET_DIR, Registry, registry
 from dashboard.settings import Settings
-from data_access import db, migrate
+from data_access import audit, db, migrate
 from data_access import quality_store as qs
 from data_access.cache import configure_cache
 from data_access.importer import ImportResult, import_file
@@ -60,15 +60,21 @@ def init_database(*, load_bundled: bool = True, echo: Callable[[str], None] = la
         for path in sorted(BUNDLED.glob("*.csv")):
             r = import_file(path, actor="init-db")
             echo(f"{path.name}: {r.added} added, {r.updated} updated, {r.unchanged} unchanged")
+            if r.added or r.updated:
+                audit.record("init-db", "import", path.name, {"rows": r.rows, "added": r.added,
+                                                               "updated": r.updated, "unchanged": r.unchanged})
         n = run_quality_checks()
         echo(f"data-quality checks: {n} flags")
 
 
 def import_dataset(path: Path | str, *, dry_run: bool = False, actor: str = "",
                    progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Import a file (all or nothing), then re-run the data-quality checks."""
+    """Import a file (all or nothing), then re-run the data-quality checks. `actor` (who imports) goes in the
+    audit log."""
     result = import_file(path, dry_run=dry_run, actor=actor, progress=progress)
     if not dry_run:
+        audit.record(actor, "import", Path(path).name, {"rows": result.rows, "added": result.added,
+                                                        "updated": result.updated, "unchanged": result.unchanged})
         run_quality_checks()
     return result
 
