@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dash
-from dash import Input, Output
+from dash import Input, Output, State, dcc
+from flask import current_app
 
-from dashboard import context, ids
+from dashboard import context, ids, pack
 from dashboard.scorecard import scorecard
 from layouts.content import scorecard_sections
 
@@ -16,5 +17,19 @@ def draw_scorecard(data: dict):
     return scorecard_sections(scorecard(context.assessor(ref, view), view.area, view.period), view)
 
 
+def download_pack(n, data: dict):
+    """The same PDF as `board-dashboard pack`, for the view on screen (small counts suppressed)."""
+    if not n:
+        raise dash.exceptions.PreventUpdate
+    ref = context.reference()
+    view = context.view_from_store(data, ref)
+    settings = current_app.config.get("BOARD_SETTINGS")
+    pdf = pack.build_pack(view, suppress=settings.suppress_small_counts if settings else True)
+    return dcc.send_bytes(pdf, pack.pack_filename(view)), f"Board pack ready ({len(pdf) / 1024:.0f} KB)."
+
+
 def register(app: dash.Dash) -> None:
     app.callback(Output(ids.SCORECARD, "children"), Input(ids.VIEW, "data"))(draw_scorecard)
+    app.callback(Output(ids.PACK_DOWNLOAD, "data"), Output(ids.PACK_STATUS, "children"),
+                 Input(ids.PACK_BUTTON, "n_clicks"), State(ids.VIEW, "data"), prevent_initial_call=True)(
+        download_pack)

@@ -18,7 +18,12 @@ def _setup(settings: Settings) -> None:
 
 def cmd_serve(args, settings: Settings) -> int:
     from dashboard.app import create_app
+    from dashboard.auth import serving_refusal
 
+    refusal = serving_refusal(settings, args.host)  # AUTH_MODE=none serves this computer only
+    if refusal:
+        print(f"board-dashboard: {refusal}", file=sys.stderr)
+        return 2
     app = create_app(settings)
     serve_app(app, host=args.host, port=args.port)
     return 0
@@ -59,6 +64,7 @@ def cmd_import(args, settings: Settings) -> int:
     from tqdm import tqdm
 
     from dashboard import services
+    from dashboard.cli_users import cli_actor
     from data_access.importer import ImportRejected
 
     _setup(settings)
@@ -67,7 +73,7 @@ def cmd_import(args, settings: Settings) -> int:
     with tqdm(total=total, unit="B", unit_scale=True, desc=f"checking {path.name}", disable=args.quiet,
               file=sys.stderr, leave=False) as bar:
         try:
-            r = services.import_dataset(path, dry_run=args.dry_run, actor="cli", progress=bar.update)
+            r = services.import_dataset(path, dry_run=args.dry_run, actor=cli_actor(), progress=bar.update)
         except ImportRejected as e:
             bar.close()
             print(f"board-dashboard: {path.name} was not imported; nothing was changed.", file=sys.stderr)
@@ -101,6 +107,32 @@ def cmd_indicators(args, settings: Settings) -> int:
 
     for i in registry().indicators.values():
         print(f"{i.code:45} {i.domain:17} {i.unit:13} {i.title}")
+    return 0
+
+
+def cmd_pack(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from dashboard import pack, services
+    from dashboard.view import registry_reference, view_from_query
+
+    app = services.bootstrap(settings)
+    ref = registry_reference()
+    if args.board and args.board not in ref.boards:
+        print(f"board-dashboard: unknown board '{args.board}'; choose one of {', '.join(ref.boards)}", file=sys.stderr)
+        return 1
+    board = args.board or next(iter(ref.boards))
+    if args.area and args.area not in ref.board_areas(board):
+        print(f"board-dashboard: '{args.area}' is not an area of {board}; choose one of "
+              f"{', '.join(ref.board_areas(board))}", file=sys.stderr)
+        return 1
+    view = view_from_query({"board": board, "area": args.area or "", "period": args.period or "latest"})
+    with app.app_context(), tqdm(total=1, desc="making the board pack", file=sys.stderr, disable=args.quiet,
+                                 bar_format="{desc}: {elapsed}") as bar:
+        pdf = pack.build_pack(view, suppress=not args.no_suppress)
+        bar.update(1)
+    Path(args.out).write_bytes(pdf)
+    print(f"wrote {args.out} ({len(pdf) / 1024:.0f} KB): {board}, {view.area}, {view.period}")
     return 0
 
 
@@ -145,6 +177,19 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("indicators", help="list the indicators the board watches",
                        description="List every indicator in the registry: code, domain, unit, title.")
     s.set_defaults(func=cmd_indicators)
+
+    s = sub.add_parser("pack", help="make the board pack (PDF)", description=(
+        "Make the board pack for a board's meeting: cover, contents, scorecard, exceptions with commentary, a "
+        "page per domain with its key charts, and the open challenges. Landscape A4. Counts of 1 to 5 print as "
+        "'c' (the official statistics convention) unless --no-suppress."))
+    s.add_argument("--out", required=True, help="the PDF file to write")
+    s.add_argument("--board", help="board code (default: the first board)")
+    s.add_argument("--area", help="area code (default: the board total, or its only authority)")
+    s.add_argument("--period", help="financial year such as 2015-16 (default: the latest figures)")
+    s.add_argument("--no-suppress", action="store_true", help="print small counts as they are (not for "
+                                                                   "papers that leave the council)")
+    s.add_argument("--quiet", action="store_true", help="no progress line")
+    s.set_defaults(func=cmd_pack)
 
     from dashboard import cli_returns, cli_users, template
 

@@ -27,3 +27,54 @@ def chart(indicator: str, dimension: str = "") -> dict:
 
 def nav_link(page: str) -> dict:
     return {"type": "nav-link", "page": page}
+
+# Commentary and challenges (indicator page)
+COMMENTARY_VIEW = "commentary-view"
+COMMENTARY_TEXT = "commentary-text"
+COMMENTARY_SAVE = "commentary-save"
+COMMENTARY_STATUS = "commentary-status"
+COMMENTARY_TARGET = "commentary-target"  # {"indicator", "area", "period", "version"}
+COMMENTARY_REFRESH = "commentary-refresh"
+CHALLENGE_QUESTION = "challenge-question"
+CHALLENGE_OWNER = "challenge-owner"
+CHALLENGE_DUE = "challenge-due"
+CHALLENGE_MEETING = "challenge-meeting"
+CHALLENGE_SUBMIT = "challenge-submit"
+CHALLENGE_STATUS = "challenge-status"
+CHALLENGE_TARGET = "challenge-target"  # {"indicator", "area", "period"}
+CHALLENGE_REFRESH = "challenge-refresh"
+INDICATOR_CHALLENGES = "indicator-challenges"
+INDICATOR_DRAFT = "indicator-draft"
+USE_DRAFT = "use-draft"
+
+# The challenge log page
+CHALLENGES_GRID = "challenges-grid"
+CHALLENGES_STATUS_FILTER = "challenges-status-filter"
+CHALLENGES_OWNER_FILTER = "challenges-owner-filter"
+CHALLENGES_DOMAIN_FILTER = "challenges-domain-filter"
+CHALLENGES_MEETING_FILTER = "challenges-meeting-filter"
+CHALLENGES_EXPORT = "challenges-export"
+CHALLENGES_SUMMARY = "challenges-summary"
+CHALLENGES_REFRESH = "challenges-refresh"
+CHALLENGE_DETAIL = "challenge-detail"
+CHALLENGE_SELECTED = "challenge-selected"  # {"id", "version"}
+CHALLENGE_RESPONSE = "challenge-response"
+CHALLENGE_EDIT_QUESTION = "challenge-edit-question"
+CHALLENGE_ACTION_STATUS = "challenge-action-status"
+DRAFTS = "drafts"
+DRAFTS_STATUS = "drafts-status"
+
+# Board pack
+PACK_DOWNLOAD = "pack-download"
+PACK_BUTTON = "pack-button"
+PACK_STATUS = "pack-status"
+
+
+def challenge_action(action: str) -> dict:
+    return {"type": "challenge-action", "action": action}
+
+
+def draft_field(field: str, key: str) -> dict:
+    return {"type": f"draft-{field}", "key": key}
+DRAFT_TEXT = "draft-text"
+CHALLENGE_EDIT_SAVE = "challenge-edit-save"

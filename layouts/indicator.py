@@ -9,7 +9,10 @@ from dash import html
 from dashboard import ids
 from dashboard.registry import registry
 from dashboard.view import view_from_query
+from dashboard.auth import current_user, has_role
+from dashboard.challenges import suggested_owner
 from layouts.components import filter_bar, loading, view_store
+from layouts.review import indicator_review_sections
 
 
 def layout(code: str | None = None, **query):
@@ -33,7 +36,14 @@ def layout(code: str | None = None, **query):
         ], className="page-header", **{"data-indicator": spec.code}),
         filter_bar(view),
         loading(html.Div(id=ids.INDICATOR_CONTENT), "indicator-loading"),
+        html.Div(indicator_review_sections(suggested_owner(_as_dict(spec)),
+                                           can_write=has_role(current_user(), "contributor")),
+                 className="review-sections"),
     ], className="page page-indicator")
+
+
+def _as_dict(spec) -> dict:
+    return {"code": spec.code, "domain": spec.domain}
 
 
 def not_found(code: str | None):

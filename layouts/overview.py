@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import html
+from dash import dcc, html
 
 from dashboard import ids
 from dashboard.view import view_from_query
@@ -18,5 +18,10 @@ def layout(**query):
                     "Each headline indicator with its latest figure, its status against its target or "
                     "comparator, and its direction of travel. Select a tile for its detail and sources."),
         filter_bar(view),
+        html.Div([
+            html.Button("Download the board pack (PDF)", id=ids.PACK_BUTTON, className="btn btn-primary"),
+            loading(html.Span(id=ids.PACK_STATUS, className="pack-status", role="status"), "pack-loading"),
+            dcc.Download(id=ids.PACK_DOWNLOAD),
+        ], className="toolbar pack-toolbar"),
         loading(html.Div(id=ids.SCORECARD, className="scorecard"), "scorecard-loading"),
     ], className="page page-overview")

@@ -7,12 +7,14 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard import ids
+from dashboard.auth import user_menu
 from dashboard.registry import registry
 
 PAGES = [("overview", "Scorecard", "/"), ("front_door", "Front door", "/front-door"),
          ("child_protection", "Child protection", "/child-protection"),
          ("looked_after", "Looked after", "/looked-after"), ("care_leavers", "Care leavers", "/care-leavers"),
-         ("training", "Training", "/training"), ("exceptions", "Exceptions", "/exceptions")]
+         ("training", "Training", "/training"), ("exceptions", "Exceptions", "/exceptions"),
+         ("challenges", "Challenges", "/challenges")]
 
 
 def app_shell():
@@ -28,6 +30,7 @@ def app_shell():
                          id=ids.NAV, **{"aria-label": "Pages"}),
                 html.A("Meeting mode", id=ids.MEETING_LINK, href="/?meeting=1", className="btn meeting-toggle",
                        role="button"),
+                user_menu(),
             ], className="header-inner"),
         ], className="app-header"),
         html.Main(dash.page_container, id="main", tabIndex="-1"),

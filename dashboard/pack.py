@@ -1,0 +1,374 @@
+"""The board pack: a PDF for the board papers (landscape A4), made from the same figures and rules as the app.
+
+Cover; contents; the scorecard with status words; the exceptions with their commentary; a page per domain with
+its key charts (static images of the app's own figures, drawn by kaleido in Chromium); the open challenges.
+Counts of 1 to 5 print as "c" unless the board turns that off. Readable in greyscale: status is a word and a
+symbol, and chart series differ by line style and marker as well as colour.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import warnings
+from datetime import date, datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pandas as pd
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Frame,
+    Image,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.tableofcontents import TableOfContents
+
+from dashboard import context, figures
+from dashboard.challenges import STATUS_WORDS, is_overdue
+from dashboard.formatting import format_change
+from dashboard.rag import COLOURS, ICONS, WORDS
+from dashboard.registry import registry
+from dashboard.scorecard import Assessment, as_of_end, exceptions, scorecard
+from dashboard.suppression import NOTE, is_suppressed, shown
+from dashboard.view import ViewState
+from data_access import queries, review_store
+
+PAGE = landscape(A4)
+MARGIN = 14 * mm
+FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+SYMBOLS = ["circle", "square", "triangle-up", "diamond", "x", "star", "cross", "triangle-down"]
+MAX_CHARTS_PER_DOMAIN = 4
+
+
+def _fonts() -> tuple[str, str, bool]:
+    """DejaVu Sans (it has the status symbols) where the machine has it; Helvetica and ASCII symbols if not."""
+    for d in FONT_DIRS:
+        regular, bold = Path(d) / "DejaVuSans.ttf", Path(d) / "DejaVuSans-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
+                pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
+            return "DejaVuSans", "DejaVuSans-Bold", True
+    return "Helvetica", "Helvetica-Bold", False
+
+
+ASCII_ICONS = {"red": "[X]", "amber": "[!]", "green": "[OK]", "none": "[-]"}
+
+
+class _Doc(BaseDocTemplate):
+    def __init__(self, buf, **kw):
+        super().__init__(buf, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                         bottomMargin=MARGIN + 4 * mm, **kw)
+        frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
+        self.addPageTemplates([PageTemplate(id="cover", frames=[frame]),
+                               PageTemplate(id="body", frames=[frame], onPage=self._footer)])
+        self.footer_text = ""
+
+    def _footer(self, c: canvas.Canvas, _doc) -> None:
+        c.saveState()
+        c.setFont(self._font, 8)
+        c.setFillColor(colors.HexColor("#444444"))
+        c.drawString(MARGIN, 8 * mm, self.footer_text)
+        c.restoreState()
+
+    def afterFlowable(self, flowable) -> None:
+        if isinstance(flowable, Paragraph) and flowable.style.name in ("H1", "H2"):
+            level = 0 if flowable.style.name == "H1" else 1
+            self.notify("TOCEntry", (level, flowable.getPlainText(), self.page))
+
+
+def _numbered_canvas(font: str):
+    class NumberedCanvas(canvas.Canvas):
+        """'Page N of M' on every page after the cover (M is known only at the end)."""
+
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            self._saved = []
+
+        def showPage(self):
+            self._saved.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._saved)
+            for state in self._saved:
+                self.__dict__.update(state)
+                if self._pageNumber > 1:
+                    self.setFont(font, 8)
+                    self.drawRightString(PAGE[0] - MARGIN, 8 * mm, f"Page {self._pageNumber} of {total}")
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def _styles(font: str, bold: str) -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    s = {
+        "Title": ParagraphStyle("Title", parent=base["Title"], fontName=bold, fontSize=28, leading=34,
+                                alignment=TA_LEFT, spaceAfter=12),
+        "Subtitle": ParagraphStyle("Subtitle", fontName=font, fontSize=15, leading=20, spaceAfter=6),
+        "H1": ParagraphStyle("H1", fontName=bold, fontSize=18, leading=22, spaceBefore=4, spaceAfter=8),
+        "H2": ParagraphStyle("H2", fontName=bold, fontSize=13, leading=16, spaceBefore=8, spaceAfter=4),
+        "Body": ParagraphStyle("Body", fontName=font, fontSize=10, leading=13),
+        "Small": ParagraphStyle("Small", fontName=font, fontSize=8.5, leading=11, textColor=colors.HexColor("#333333")),
+        "Cell": ParagraphStyle("Cell", fontName=font, fontSize=8.5, leading=10.5),
+        "CellBold": ParagraphStyle("CellBold", fontName=bold, fontSize=8.5, leading=10.5),
+    }
+    return s
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text: anything a user typed is escaped, never read as markup."""
+    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+
+
+def _status_cell(rag: str, word: str, styles, unicode_ok: bool) -> Table:
+    icon = ICONS[rag] if unicode_ok else ASCII_ICONS[rag]
+    t = Table([[_p(f"{icon} {word}", styles["CellBold"])]], colWidths=[26 * mm])
+    t.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(COLOURS[rag])),
+                           ("BOX", (0, 0), (-1, -1), 0.5, colors.black),
+                           ("LEFTPADDING", (0, 0), (-1, -1), 3), ("TOPPADDING", (0, 0), (-1, -1), 1),
+                           ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+    return t
+
+
+def _grid(data: list[list], widths: list[float], header_rows: int = 1) -> Table:
+    t = Table(data, colWidths=widths, repeatRows=header_rows)
+    t.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#e8e8e8")),
+        ("LINEBELOW", (0, 0), (-1, header_rows - 1), 0.8, colors.black),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9a9a9a")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return t
+
+
+def _value(a: Assessment, suppress: bool) -> str:
+    if a.figure is None:
+        return "no data"
+    return shown(a.figure.value, a.indicator["unit"], suppress)
+
+
+def _print_style(fig, suppress: bool, unit: str) -> bool:
+    """Restyle an app figure for paper: distinct dashes and markers per series (greyscale), suppressed small
+    counts as gaps. Returns True if anything was suppressed."""
+    hidden = False
+    for i, trace in enumerate(fig.data):
+        if getattr(trace, "mode", None) and "lines" in trace.mode:
+            trace.line.dash = DASHES[i % len(DASHES)]
+            trace.marker.symbol = SYMBOLS[i % len(SYMBOLS)]
+        if suppress and unit == "count" and trace.y is not None:
+            ys = list(trace.y)
+            for j, y in enumerate(ys):
+                if y is not None and is_suppressed(y, unit):
+                    ys[j] = None
+                    hidden = True
+            trace.y = ys
+    fig.update_layout(paper_bgcolor="white", plot_bgcolor="white")
+    return hidden
+
+
+def chart_browser() -> str | None:
+    """The Chromium that kaleido draws charts with (BROWSER_PATH, or Debian's chromium), if there is one."""
+    path = os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return path if path and Path(path).exists() else None
+
+
+NO_BROWSER = ("Charts are left out: the server has no Chromium to draw them with. Install the 'chromium' package "
+              "(or set BROWSER_PATH) and make the pack again.")
+
+
+def _chart_images(view: ViewState, ref, suppress: bool) -> dict[str, list[tuple[bytes, bool]]]:
+    """PNG images of the key charts of each domain page, rendered once with one browser."""
+    from layouts.domain import EXTRA_DOMAINS
+
+    reg = registry()
+    areas = ref.board_areas(view.board)
+    figs: dict[str, list] = {}
+    for domain in reg.domains:
+        if domain == "partnership":
+            continue
+        domains = (domain, *EXTRA_DOMAINS.get(domain, ()))
+        codes = tuple(i["code"] for i in ref.indicators.values() if i["domain"] in domains and i["headline"])
+        rows = queries.domain_observations(codes, context.view_areas(ref, view.board))
+        end = as_of_end(view.period)
+        if end is not None and not rows.empty:
+            rows = rows[rows["end_date"].map(lambda d: d <= end)]
+        headline = rows[rows["breakdown_dimension"] == ""] if not rows.empty else rows
+        for code in codes:
+            if len(figs.get(domain, [])) >= MAX_CHARTS_PER_DOMAIN or headline.empty:
+                break
+            own = headline[(headline["indicator"] == code) & headline["area"].isin(areas)]
+            if own.empty:
+                continue
+            ind = ref.indicators[code]
+            fig = figures.trend_figure(ind, headline, ref, areas, ref.rule(code, view.board), height=330)
+            hidden = _print_style(fig, suppress, ind["unit"])
+            figs.setdefault(domain, []).append((fig, hidden))
+    if not any(figs.values()):
+        return {}
+    import kaleido
+
+    os.environ["BROWSER_PATH"] = chart_browser()
+    out: dict[str, list[tuple[bytes, bool]]] = {}
+    kaleido.start_sync_server(silence_warnings=True)
+    try:
+        warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+        for domain, items in figs.items():
+            out[domain] = [(fig.to_image(format="png", width=620, height=330, scale=1.6), hidden)
+                           for fig, hidden in items]
+    finally:
+        kaleido.stop_sync_server(silence_warnings=True)
+    return out
+
+
+def build_pack(view: ViewState, *, suppress: bool = True, today: date | None = None,
+               with_charts: bool = True) -> bytes:
+    """Make the board pack for a view; return the PDF's bytes."""
+    today = today or date.today()
+    font, bold, unicode_ok = _fonts()
+    st = _styles(font, bold)
+    ref = context.reference()
+    reg = registry()
+    board = ref.boards[view.board]
+    area_name = ref.area_name(view.area)
+    assessor = context.assessor(ref, view)
+    sections = scorecard(assessor, view.area, view.period)
+    exc = exceptions(assessor, view.area, view.period)
+    summary = queries.dataset_summary()
+    period_text = "latest figures" if view.period == "latest" else f"figures up to {view.period}"
+    commentary = review_store.commentary_table()
+    challenges = review_store.challenges_table()
+    challenges = challenges[challenges["area"].isin(ref.board_areas(view.board))
+                            & challenges["status"].isin(("open", "answered"))]
+    with_charts = with_charts and chart_browser() is not None
+    images = _chart_images(view, ref, suppress) if with_charts else {}
+
+    story: list = []
+    # Cover
+    story += [Spacer(1, 30 * mm), _p(board["name"], st["Title"]), _p("Performance report: board pack", st["Subtitle"]),
+              _p(f"{area_name}: {period_text}", st["Subtitle"]), Spacer(1, 10 * mm),
+              _p(f"Produced {today:%d %B %Y}", st["Body"]),
+              _p(f"Data as of {summary['updated_at'][:10] if summary['updated_at'] else 'unknown'} "
+                 f"({summary['observations']:,} figures in the dataset)", st["Body"]),
+              Spacer(1, 6 * mm),
+              _p("Status is given as a word and a symbol as well as a colour: "
+                 + "; ".join(f"{ICONS[r] if unicode_ok else ASCII_ICONS[r]} {WORDS[r]}" for r in WORDS)
+                 + ". Every figure comes from a document and line recorded in the dashboard.", st["Small"])]
+    if suppress:
+        story.append(_p(NOTE, st["Small"]))
+    story += [NextPageTemplate("body"), PageBreak()]
+    # Contents
+    toc = TableOfContents()
+    toc.levelStyles = [ParagraphStyle("TOC1", fontName=bold, fontSize=11, leading=15),
+                       ParagraphStyle("TOC2", fontName=font, fontSize=10, leading=13, leftIndent=12)]
+    story += [_p("Contents", st["H1"]), toc, PageBreak()]
+    # Scorecard
+    story.append(_p("Scorecard", st["H1"]))
+    if suppress:
+        story.append(_p(NOTE, st["Small"]))
+    for domain, tiles in sections.items():
+        rows = [[_p(h, st["CellBold"]) for h in ("Indicator", "Value", "Period", "Status", "Direction of travel",
+                                                   "Target or comparator")]]
+        for a in tiles:
+            rows.append([_p(a.indicator["title"], st["Cell"]), _p(_value(a, suppress), st["CellBold"]),
+                         _p(a.figure.period_label if a.figure else "", st["Cell"]),
+                         _status_cell(a.status.rag, a.status.word, st, unicode_ok),
+                         _p(a.direction.text if a.figure else "", st["Cell"]),
+                         _p(a.target_text + (f" ({a.status.reason})" if a.status.rag == "none" and a.figure
+                                             and a.status.reason not in ("no target",) else ""), st["Cell"])])
+        story.append(KeepTogether([_p(reg.domains[domain].title, st["H2"]),
+                                   _grid(rows, [70 * mm, 24 * mm, 28 * mm, 30 * mm, 58 * mm, 58 * mm])]))
+    story.append(PageBreak())
+    # Exceptions with commentary
+    story.append(_p("Exceptions and commentary", st["H1"]))
+    if not exc:
+        story.append(_p("Nothing is off target for this view.", st["Body"]))
+    else:
+        rows = [[_p(h, st["CellBold"]) for h in ("Status", "Indicator", "Value", "Target", "Off target since",
+                                                   "Commentary")]]
+        for a in exc:
+            com = commentary[(commentary["indicator"] == a.code) & (commentary["area"] == view.area)
+                             & (commentary["period"] == a.figure.period)] if a.figure else commentary.iloc[0:0]
+            text = (f"{com['body'].iloc[0]} ({com['author'].iloc[0]})" if not com.empty
+                    else "No commentary yet.")
+            gap = ""
+            if a.rule is not None and a.rule.kind == "target" and a.figure:
+                gap = f" (gap {format_change(a.figure.value - a.rule.target, a.indicator['unit'])})"
+            rows.append([_status_cell(a.status.rag, a.status.word, st, unicode_ok),
+                         _p(a.indicator["title"], st["Cell"]),
+                         _p(f"{_value(a, suppress)}, {a.figure.period_label}" if a.figure else "", st["Cell"]),
+                         _p(a.status.reason + gap, st["Cell"]), _p(a.since or "", st["Cell"]),
+                         _p(text, st["Cell"])])
+        story.append(_grid(rows, [30 * mm, 55 * mm, 30 * mm, 40 * mm, 24 * mm, 89 * mm]))
+    story.append(PageBreak())
+    # A page per domain with its key charts
+    for domain, spec in reg.domains.items():
+        if domain == "partnership":
+            continue
+        story.append(_p(spec.title, st["H1"]))
+        story.append(_p(spec.description, st["Small"]))
+        imgs = images.get(domain, [])
+        if not imgs:
+            story.append(_p("No charts: the dataset has no figures for this part of the service for this board."
+                            if with_charts else NO_BROWSER, st["Body"]))
+        else:
+            cells = [Image(io.BytesIO(png), width=124 * mm, height=66 * mm) for png, _h in imgs]
+            grid = [cells[i:i + 2] for i in range(0, len(cells), 2)]
+            story.append(Table(grid, colWidths=[130 * mm, 130 * mm]))
+            if any(h for _p2, h in imgs):
+                story.append(_p("Counts of 1 to 5 are left out of the charts (gaps), as in the tables.",
+                                st["Small"]))
+        story.append(PageBreak())
+    # Open challenges
+    story.append(_p("Open challenges", st["H1"]))
+    if challenges.empty:
+        story.append(_p("There are no open challenges.", st["Body"]))
+    else:
+        rows = [[_p(h, st["CellBold"]) for h in ("#", "Indicator and area", "Question", "Owner", "Due", "Status")]]
+        for r in challenges.sort_values(["due_date", "id"], na_position="last").itertuples():
+            due = None if pd.isna(r.due_date) else pd.Timestamp(r.due_date).date()
+            late = is_overdue(r.status, due, today)
+            rows.append([_p(str(r.id), st["Cell"]), _p(f"{r.indicator_title} ({r.area_name})", st["Cell"]),
+                         _p(r.question + (f"\nResponse: {r.response}" if r.response else ""), st["Cell"]),
+                         _p(r.owner, st["Cell"]), _p(f"{due:%d %b %Y}" if due else "none", st["Cell"]),
+                         _p(STATUS_WORDS[r.status] + (" - OVERDUE" if late else ""),
+                            st["CellBold"] if late else st["Cell"])])
+        story.append(_grid(rows, [10 * mm, 50 * mm, 110 * mm, 45 * mm, 24 * mm, 29 * mm]))
+
+    buf = io.BytesIO()
+    doc = _Doc(buf, title=f"{board['short_name']} board pack", author="Safeguarding board dashboard",
+               subject=f"{area_name}, {period_text}")
+    doc._font = font
+    doc.footer_text = f"{board['short_name']} board pack: {area_name}, {period_text}. Produced {today:%d %b %Y}."
+    doc.multiBuild(story, canvasmaker=_numbered_canvas(font))
+    return buf.getvalue()
+
+
+def pack_filename(view: ViewState, today: date | None = None) -> str:
+    today = today or date.today()
+    return f"board-pack-{view.board}-{view.area}-{view.period}-{today:%Y-%m-%d}.pdf"
+
+
+def produced_at() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,267 @@
+"""Builders for commentary, challenges and drafted questions. User text is always rendered as text (Dash
+escapes it), never as HTML; line breaks are kept by CSS."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.challenges import (
+    ACTIONS,
+    MAX_COMMENTARY,
+    MAX_QUESTION,
+    MAX_RESPONSE,
+    STATUS_WORDS,
+    Draft,
+    is_overdue,
+)
+from dashboard.view import Reference, ViewState
+
+
+def _when(ts) -> str:
+    return "" if ts is None or pd.isna(ts) else pd.Timestamp(ts).strftime("%d %b %Y %H:%M")
+
+
+READ_ONLY_NOTE = ("You can read commentary and challenges. Writing them needs the contributor role: ask the "
+                  "board's administrator.")
+
+
+def indicator_review_sections(suggested_owner: str, *, can_write: bool = True) -> list:
+    """The commentary and challenge sections of an indicator page (their content is drawn by callbacks). Forms
+    are drawn only for people who may write: the server refuses anyone else in any case."""
+    hidden = {} if can_write else {"style": {"display": "none"}}
+    commentary_form = [
+        html.Label("Your commentary: what the figure means and what is being done", htmlFor=ids.COMMENTARY_TEXT,
+                   className="form-label", **hidden),
+        dcc.Textarea(id=ids.COMMENTARY_TEXT, maxLength=MAX_COMMENTARY, className="form-control", rows=4, **hidden),
+    ]
+    if can_write:
+        commentary_form += [html.Button("Save commentary", id=ids.COMMENTARY_SAVE, className="btn btn-primary mt-2"),
+                            html.Div(id=ids.COMMENTARY_STATUS, role="status", className="form-status")]
+    challenge_form = [
+        html.H3("Raise a challenge", className="h6 mt-3"),
+        html.Label("Question", htmlFor=ids.CHALLENGE_QUESTION, className="form-label"),
+        dcc.Textarea(id=ids.CHALLENGE_QUESTION, maxLength=MAX_QUESTION, className="form-control", rows=3),
+        html.Div([
+            html.Div([html.Label("Owner (the agency that owes an answer)", htmlFor=ids.CHALLENGE_OWNER,
+                                 className="form-label"),
+                      dcc.Input(id=ids.CHALLENGE_OWNER, value=suggested_owner, className="form-control",
+                                maxLength=255, type="text")], className="field"),
+            html.Div([html.Label("Due date (optional)", htmlFor=ids.CHALLENGE_DUE, className="form-label"),
+                      dcc.DatePickerSingle(id=ids.CHALLENGE_DUE, display_format="D MMM YYYY",
+                                           min_date_allowed=date.today(), placeholder="No due date",
+                                           clearable=True)], className="field"),
+            html.Div([html.Label("Meeting (optional)", htmlFor=ids.CHALLENGE_MEETING, className="form-label"),
+                      dcc.Input(id=ids.CHALLENGE_MEETING, className="form-control", maxLength=100,
+                                type="text", placeholder="e.g. Board, 8 Dec 2016")], className="field"),
+        ], className="form-row"),
+        html.Button("Raise challenge", id=ids.CHALLENGE_SUBMIT, className="btn btn-primary mt-2"),
+        html.Div(id=ids.CHALLENGE_STATUS, role="status", className="form-status"),
+    ] if can_write else [html.P(READ_ONLY_NOTE, className="muted small")]
+    return [
+        html.Section([
+            html.H2("Commentary", className="h5"),
+            html.Div(id=ids.COMMENTARY_VIEW, className="commentary"),
+            *commentary_form,
+            *([] if can_write else [html.P(READ_ONLY_NOTE, className="muted small")]),
+            dcc.Store(id=ids.COMMENTARY_TARGET), dcc.Store(id=ids.COMMENTARY_REFRESH, data=0),
+        ], className="card-block review-block", **{"aria-label": "Commentary"}),
+        html.Section([
+            html.H2("Challenges", className="h5"),
+            html.Div(id=ids.INDICATOR_CHALLENGES),
+            html.Div(id=ids.INDICATOR_DRAFT),
+            *challenge_form,
+            dcc.Store(id=ids.CHALLENGE_TARGET), dcc.Store(id=ids.CHALLENGE_REFRESH, data=0),
+            dcc.Store(id=ids.DRAFT_TEXT),
+        ], className="card-block review-block", **{"aria-label": "Challenges"}),
+    ]
+
+
+def commentary_view(current: pd.DataFrame, revisions: pd.DataFrame, period_label: str, area_name: str) -> list:
+    if current.empty:
+        return [html.P(f"No commentary yet on {area_name}, {period_label}.", className="muted")]
+    c = current.iloc[0]
+    out = [html.Blockquote(c["body"], className="commentary-body"),
+           html.P(f"{c['author']}, {_when(c['updated_at'])} (version {int(c['version'])}) on {area_name}, "
+                  f"{period_label}", className="muted small")]
+    if len(revisions) > 1:
+        out.append(html.Details([html.Summary(f"Earlier versions ({len(revisions) - 1})"),
+                                 html.Ul([html.Li([html.Span(f"Version {int(r.version)}, {r.author}, {_when(r.at)}: ",
+                                                             className="muted"),
+                                                   html.Span(r.body, className="prewrap")])
+                                          for r in revisions.iloc[1:].itertuples()])]))
+    return out
+
+
+def challenge_list(rows: pd.DataFrame, today: date) -> list:
+    if rows.empty:
+        return [html.P("No challenges on this indicator yet.", className="muted")]
+    items = []
+    for r in rows.itertuples():
+        due = None if pd.isna(r.due_date) else pd.Timestamp(r.due_date).date()
+        overdue = is_overdue(r.status, due, today)
+        meta = [f"#{r.id} \u00b7 {STATUS_WORDS[r.status]} \u00b7 owner: {r.owner}"]
+        if due:
+            meta.append(f" \u00b7 due {due:%d %b %Y}")
+        if overdue:
+            meta.append(" \u00b7 OVERDUE")
+        items.append(html.Li([
+            html.P(r.question, className="challenge-question prewrap"),
+            html.P("".join(meta) + f" \u00b7 raised by {r.raised_by} on {_when(r.raised_at)}",
+                   className="muted small" + (" overdue" if overdue else "")),
+            html.P(["Response: ", html.Span(r.response, className="prewrap")], className="challenge-response")
+            if r.response else None,
+        ], className=f"challenge-item status-{r.status}"))
+    return [html.Ul(items, className="challenge-list"),
+            html.A("Open the challenge log \u2192", href="/challenges", className="small")]
+
+
+def draft_card(d: Draft, *, editable: bool, show_indicator: str = "", can_raise: bool = True,
+               can_dismiss: bool = True) -> html.Div:
+    """A drafted question with the facts it used; the chair edits and raises it, or dismisses it."""
+    facts = html.Details([html.Summary("Facts used"), html.Ul([html.Li(f) for f in d.facts])], open=True)
+    head = [html.Span(d.reason.title(), className=f"draft-reason reason-{d.reason.replace(' ', '-')}")]
+    if show_indicator:
+        head.append(html.A(show_indicator, href=f"/indicator/{d.indicator}", className="draft-indicator"))
+    if not editable:
+        use = [html.Button("Use this draft", id=ids.USE_DRAFT, className="btn btn-outline-primary btn-sm")] \
+            if can_raise else []
+        return html.Div([html.Div(head, className="draft-head"), html.P(d.question, className="prewrap"), facts,
+                         *use], className="draft-card")
+    qid, oid = ids.draft_field("question", d.key), ids.draft_field("owner", d.key)
+    return html.Div([
+        html.Div(head, className="draft-head"),
+        html.Label("Question", htmlFor=_dom_id(qid), className="visually-hidden"),
+        dcc.Textarea(id=qid, value=d.question, className="form-control", rows=3, maxLength=MAX_QUESTION),
+        html.Div([html.Label("Owner", htmlFor=_dom_id(oid), className="form-label small"),
+                  dcc.Input(id=oid, value=d.owner, className="form-control form-control-sm", type="text",
+                            maxLength=255)], className="mt-1"),
+        facts,
+        html.Div(([html.Button("Raise", id=ids.draft_field("raise", d.key), className="btn btn-primary btn-sm")]
+                  if can_raise else [])
+                 + ([html.Button("Dismiss", id=ids.draft_field("dismiss", d.key),
+                                 className="btn btn-outline-secondary btn-sm")] if can_dismiss else []),
+                 className="draft-actions"),
+    ], className="draft-card")
+
+
+def _dom_id(pattern_id: dict) -> str:
+    """The DOM id Dash gives a pattern-matching id (so a label can point at it)."""
+    import json
+
+    return json.dumps(pattern_id, sort_keys=True, separators=(",", ":"))
+
+
+# ------------------------------------------------------------------ the challenge log page
+
+CHALLENGE_COLUMNS = [
+    {"field": "id", "headerName": "#", "width": 70},
+    {"field": "status", "headerName": "Status", "width": 120},
+    {"field": "overdue", "headerName": "Overdue", "width": 110},
+    {"field": "indicator", "headerName": "Indicator", "flex": 1, "minWidth": 220},
+    {"field": "area", "headerName": "Area", "width": 150},
+    {"field": "period", "headerName": "Period", "width": 120},
+    {"field": "question", "headerName": "Question", "flex": 2, "minWidth": 320, "tooltipField": "question"},
+    {"field": "owner", "headerName": "Owner", "width": 220},
+    {"field": "due", "headerName": "Due", "width": 120},
+    {"field": "meeting", "headerName": "Meeting", "width": 150},
+    {"field": "domain", "headerName": "Domain", "width": 150},
+    {"field": "raised", "headerName": "Raised", "width": 170},
+    {"field": "response", "headerName": "Response", "flex": 1, "minWidth": 220, "tooltipField": "response"},
+]
+
+
+def challenges_grid() -> dag.AgGrid:
+    return dag.AgGrid(
+        id=ids.CHALLENGES_GRID, columnDefs=CHALLENGE_COLUMNS, rowData=[],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True, "rowSelection": "single",
+                         "tooltipShowDelay": 300},
+        rowClassRules={"row-overdue": "params.data.overdue === 'Overdue'"},
+        csvExportParams={"fileName": "challenges.csv"}, className="ag-theme-alpine challenges-grid")
+
+
+def challenge_rows(df: pd.DataFrame, ref: Reference, today: date) -> list[dict]:
+    from dashboard.registry import registry
+
+    domains = registry().domains
+    rows = []
+    for r in df.itertuples():
+        due = None if pd.isna(r.due_date) else pd.Timestamp(r.due_date).date()
+        rows.append({
+            "id": int(r.id), "status": STATUS_WORDS[r.status],
+            "overdue": "Overdue" if is_overdue(r.status, due, today) else "",
+            "indicator": r.indicator_title, "indicator_code": r.indicator, "area": r.area_name,
+            "period": r.period_label or "", "question": r.question, "owner": r.owner,
+            "due": f"{due:%Y-%m-%d}" if due else "", "meeting": r.meeting or "",
+            "domain": domains[r.domain].title if r.domain in domains else r.domain,
+            "raised": f"{_when(r.raised_at)} ({r.raised_by})", "response": r.response or "",
+            "version": int(r.version),
+        })
+    return rows
+
+
+def challenge_detail(c: dict, events: pd.DataFrame, indicator_title: str, today: date, *,
+                     can_edit: bool = True, can_decide: bool = True) -> list:
+    """The selected challenge: its text, what can be done next, and every change so far."""
+    due = c["due_date"]
+    status = c["status"]
+    buttons = []
+    for action, (allowed_from, _to, role) in ACTIONS.items():
+        if status in allowed_from and action != "edit" and can_decide:
+            label = {"answer": "Record response", "close": "Close", "withdraw": "Withdraw",
+                     "reopen": "Reopen"}[action]
+            buttons.append(html.Button(label, id=ids.challenge_action(action),
+                                       className="btn btn-sm " + ("btn-primary" if action == "answer"
+                                                                  else "btn-outline-secondary"),
+                                       title=f"Needs the {role} role"))
+    out = [
+        html.H2(f"Challenge #{c['id']}: {indicator_title}", className="h5"),
+        html.P([html.Strong(STATUS_WORDS[status]), f" \u00b7 owner: {c['owner']}",
+                f" \u00b7 due {due:%d %b %Y}" if due else "", " \u00b7 OVERDUE" if is_overdue(status, due, today)
+                else "", f" \u00b7 version {c['version']}"], className="small"),
+        html.Label("Question", htmlFor=ids.CHALLENGE_EDIT_QUESTION, className="form-label"),
+        dcc.Textarea(id=ids.CHALLENGE_EDIT_QUESTION, value=c["question"], className="form-control", rows=3,
+                     maxLength=MAX_QUESTION, disabled=status != "open" or not can_edit),
+        *([html.Button("Save question", id=ids.CHALLENGE_EDIT_SAVE, className="btn btn-sm btn-outline-primary mt-1",
+                       disabled=status != "open")] if can_edit else []),
+        html.Label("The owner's response", htmlFor=ids.CHALLENGE_RESPONSE, className="form-label mt-2"),
+        dcc.Textarea(id=ids.CHALLENGE_RESPONSE, value=c["response"], className="form-control", rows=3,
+                     maxLength=MAX_RESPONSE, disabled=status in ("closed", "withdrawn") or not can_decide),
+        html.Div(buttons, className="draft-actions mt-2"),
+        html.Div(id=ids.CHALLENGE_ACTION_STATUS, role="status", className="form-status"),
+        html.H3("History", className="h6 mt-3"),
+        html.Ol([html.Li(f"{_when(e.at)}: {e.actor} {e.action}" + (f" ({e.from_status} \u2192 {e.to_status})"
+                                                                   if e.from_status and e.from_status != e.to_status
+                                                                   else ""))
+                 for e in events.itertuples()], className="small"),
+    ]
+    return out
+
+
+def challenges_filters() -> html.Div:
+    return html.Div([
+        html.Div([html.Label("Status", htmlFor=ids.CHALLENGES_STATUS_FILTER, className="form-label"),
+                  dbc.Select(id=ids.CHALLENGES_STATUS_FILTER, value="active", options=[
+                      {"label": "Open or answered", "value": "active"}, {"label": "All", "value": "all"},
+                      *[{"label": w, "value": s} for s, w in STATUS_WORDS.items()]])], className="filter"),
+        html.Div([html.Label("Owner", htmlFor=ids.CHALLENGES_OWNER_FILTER, className="form-label"),
+                  dbc.Select(id=ids.CHALLENGES_OWNER_FILTER, value="", options=[{"label": "Any", "value": ""}])],
+                 className="filter"),
+        html.Div([html.Label("Domain", htmlFor=ids.CHALLENGES_DOMAIN_FILTER, className="form-label"),
+                  dbc.Select(id=ids.CHALLENGES_DOMAIN_FILTER, value="", options=[{"label": "Any", "value": ""}])],
+                 className="filter"),
+        html.Div([html.Label("Meeting", htmlFor=ids.CHALLENGES_MEETING_FILTER, className="form-label"),
+                  dbc.Select(id=ids.CHALLENGES_MEETING_FILTER, value="", options=[{"label": "Any", "value": ""}])],
+                 className="filter"),
+        html.Button("Download CSV", id=ids.CHALLENGES_EXPORT, className="btn btn-outline-primary align-self-end"),
+    ], className="filters")
+
+
+def view_note(view: ViewState, ref: Reference) -> str:
+    return f"Challenges about {ref.boards[view.board]['short_name']}'s areas."
