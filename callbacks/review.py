@@ -143,3 +143,28 @@ def register(app: dash.Dash) -> None:
                  State(ids.CHALLENGE_OWNER, "value"), State(ids.CHALLENGE_DUE, "date"),
                  State(ids.CHALLENGE_MEETING, "value"), State(ids.CHALLENGE_TARGET, "data"),
                  prevent_initial_call=True)(raise_challenge)
+    register_child_rows(app)
+
+
+def draw_child_rows(data: dict, pathname: str):
+    """The pseudonymised children behind the figure on screen, for contributors and analysts only."""
+    from dashboard.returns.access import ChildLevelRefused, drill_down
+    from layouts.review import child_rows_grid
+
+    ref, view, code, a = _figure_target(data, pathname)
+    user = current_user()
+    if a.figure is None:
+        return html.P("There is no figure for this area and period.", className="muted")
+    try:
+        rows = drill_down(user.roles if user else None, code, view.area, a.figure.period)
+    except ChildLevelRefused as e:
+        return html.P(f"Not shown: {e}.", className="muted")
+    if rows.empty:
+        return html.P("This figure was not computed from a child-level return, so there are no rows behind it.",
+                      className="muted")
+    return child_rows_grid(rows)
+
+
+def register_child_rows(app: dash.Dash) -> None:
+    app.callback(Output(ids.CHILD_ROWS, "children"), Input(ids.VIEW, "data"), State(ids.URL, "pathname"))(
+        draw_child_rows)

@@ -78,3 +78,4 @@ def draft_field(field: str, key: str) -> dict:
     return {"type": f"draft-{field}", "key": key}
 DRAFT_TEXT = "draft-text"
 CHALLENGE_EDIT_SAVE = "challenge-edit-save"
+CHILD_ROWS = "child-rows"

@@ -201,8 +201,12 @@ def observations_grid(ref: Reference, view: ViewState, ind: dict, rule: Rule | N
     data = []
     for r in rows.itertuples():
         is_comp = ref.areas.get(r.area, {}).get("kind") == "comparator"
-        s = Status("none", "comparator") if is_comp or r.breakdown_dimension else \
-            _rate_row(ind, rule, r.value, r.denominator, comps.get(r.period), threshold)
+        if is_comp:
+            s = Status("none", "comparator")
+        elif r.breakdown_dimension:
+            s = Status("none", "breakdown")
+        else:
+            s = _rate_row(ind, rule, r.value, r.denominator, comps.get(r.period), threshold)
         data.append({
             "area": ref.area_name(r.area), "period": r.period_label, "sort": r.sort_key,
             "breakdown": f"{r.breakdown_dimension.replace('_', ' ')}: {figures.breakdown_label(r.breakdown_value)}"

@@ -11,6 +11,7 @@ from dashboard.registry import registry
 from dashboard.view import view_from_query
 from dashboard.auth import current_user, has_role
 from dashboard.challenges import suggested_owner
+from dashboard.returns.access import may_see_child_level
 from layouts.components import filter_bar, loading, view_store
 from layouts.review import indicator_review_sections
 
@@ -36,10 +37,23 @@ def layout(code: str | None = None, **query):
         ], className="page-header", **{"data-indicator": spec.code}),
         filter_bar(view),
         loading(html.Div(id=ids.INDICATOR_CONTENT), "indicator-loading"),
+        *child_level_section(current_user()),
         html.Div(indicator_review_sections(suggested_owner(_as_dict(spec)),
                                            can_write=has_role(current_user(), "contributor")),
                  className="review-sections"),
     ], className="page page-indicator")
+
+
+def child_level_section(user) -> list:
+    """Only contributors and analysts get the section at all (the callback checks again on the server)."""
+    if user is None or not may_see_child_level(user.roles):
+        return []
+    return [html.Section([
+        html.H2("Children behind this figure", className="h5"),
+        html.P("Pseudonymised rows from the statutory return the figure was computed from: no names, no ids. "
+               "Never shown to viewers, never in the board pack.", className="muted small"),
+        loading(html.Div(id=ids.CHILD_ROWS), "child-rows-loading"),
+    ], className="card-block child-level mt-3", **{"aria-label": "Children behind this figure"})]
 
 
 def _as_dict(spec) -> dict:

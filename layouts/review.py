@@ -265,3 +265,16 @@ def challenges_filters() -> html.Div:
 
 def view_note(view: ViewState, ref: Reference) -> str:
     return f"Challenges about {ref.boards[view.board]['short_name']}'s areas."
+
+
+def child_rows_grid(rows: pd.DataFrame) -> dag.AgGrid:
+    """Pseudonymised child-level rows as a grid (no export button: they never leave through the app)."""
+    shown = rows.drop(columns=[c for c in rows.columns if c in ("ingest_id",)], errors="ignore").copy()
+    if "codes" in shown:
+        shown["codes"] = [", ".join(f"{k} {v}" for k, v in (c or {}).items()) for c in shown["codes"]]
+    cols = [{"field": c, "headerName": c.replace("_", " ").capitalize()} for c in shown.columns]
+    data = shown.astype(object).where(shown.notna(), "").astype(str).to_dict("records")
+    return dag.AgGrid(id="child-rows-grid", rowData=data, columnDefs=cols,
+                      defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                      dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True, "pagination": True,
+                                       "paginationPageSize": 20}, className="ag-theme-alpine")
