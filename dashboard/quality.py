@@ -18,18 +18,19 @@ PARTITIONS = {"category", "initial_category", "age_band", "placement_type", "sou
 
 
 def percent_mismatches(obs: pd.DataFrame) -> list[dict]:
-    """A percentage that does not match its own numerator and denominator."""
+    """A percentage that does not match its own numerator and denominator (allowing for its rounding)."""
+    pct = obs.loc[(obs["unit"] == "percent") & obs["numerator"].notna() & obs["denominator"].notna()
+                  & (obs["denominator"] > 0), ["indicator", "area", "period", "value", "numerator", "denominator"]]
+    if pct.empty:
+        return []
+    computed = 100 * pct["numerator"] / pct["denominator"]
+    tolerance = PERCENT_ROUNDING / 10.0 ** pct["value"].map(_decimals).astype(float) + 1e-9
     flags = []
-    pct = obs[(obs["unit"] == "percent") & obs["numerator"].notna() & obs["denominator"].notna()
-              & (obs["denominator"] > 0)]
-    for r in pct.itertuples():
-        computed = 100 * r.numerator / r.denominator
-        decimals = _decimals(r.value)
-        tolerance = PERCENT_ROUNDING / (10 ** decimals) + 1e-9
-        if abs(computed - r.value) > tolerance:
-            flags.append(_flag(r, "percent_mismatch",
-                               f"{format_value(r.value, 'percent')} is stated, but {format_value(r.numerator)} of "
-                               f"{format_value(r.denominator)} is {computed:.1f}%"))
+    # Vectorised test first: a national dataset has hundreds of thousands of percentages, few of them wrong.
+    for r in pct[(computed - pct["value"]).abs() > tolerance].itertuples():
+        flags.append(_flag(r, "percent_mismatch",
+                           f"{format_value(r.value, 'percent')} is stated, but {format_value(r.numerator)} of "
+                           f"{format_value(r.denominator)} is {100 * r.numerator / r.denominator:.1f}%"))
     return flags
 
 
@@ -40,39 +41,72 @@ def parts_versus_total(obs: pd.DataFrame) -> list[dict]:
     head = obs[obs["breakdown_dimension"] == ""]
     parts = obs[obs["breakdown_dimension"].isin(PARTITIONS)]
     keys = ["indicator", "area", "period", "breakdown_dimension"]
-    for (ind, area, period, dim), g in parts.groupby(keys, sort=True):
-        unit = g["unit"].iloc[0]
-        total = g["value"].sum()
-        if unit == "percent":
-            if total > 100 + SHARE_SUM_TOLERANCE:
-                flags.append({"indicator": ind, "area": area, "period": period, "check": "parts_vs_total",
-                              "message": f"the {len(g)} {dim.replace('_', ' ')} shares add up to "
-                                         f"{total:.1f}%, more than 100%"})
-            continue
-        if unit != "count":
-            continue
-        whole = head[(head["indicator"] == ind) & (head["area"] == area) & (head["period"] == period)]
-        if len(whole) == 1 and len(g) >= 2 and abs(total - whole["value"].iloc[0]) > 1e-9:
-            w = whole["value"].iloc[0]
-            flags.append({"indicator": ind, "area": area, "period": period, "check": "parts_vs_total",
-                          "message": f"the {len(g)} {dim.replace('_', ' ')} figures add up to {format_value(total)}, "
-                                     f"but the total is {format_value(w)}"})
-    # Boroughs against the board total, for counts.
-    counts = head[head["unit"] == "count"]
+    # One pass of grouped sums joined to the headline, not a scan of the headline per group: a national dataset
+    # has hundreds of thousands of groups.
+    groups = (parts[[*keys, "unit", "value", "denominator"]].assign(has_den=parts["denominator"].notna())
+              .groupby(keys, sort=True, observed=True)
+              .agg(unit=("unit", "first"), total=("value", "sum"), n=("value", "size"),
+                   dens=("has_den", "sum"), distinct_dens=("denominator", "nunique"))
+              .reset_index())
+    whole = head[["indicator", "area", "period", "value"]].rename(columns={"value": "whole"})
+    groups = groups.merge(whole, on=["indicator", "area", "period"], how="left", sort=False)
+    # Rates within groups (each with its own denominator) are not shares of one whole.
+    rates = (groups["dens"] == groups["n"]) & (groups["distinct_dens"] > 1)
+    shares_over = (groups["unit"] == "percent") & ~rates & (groups["total"] > 100 + SHARE_SUM_TOLERANCE)
+    counts_off = ((groups["unit"] == "count") & groups["whole"].notna() & (groups["n"] >= 2)
+                  & ((groups["total"] - groups["whole"]).abs() > 1e-9))
+    for g in groups[shares_over | counts_off].itertuples():
+        dim = str(g.breakdown_dimension).replace("_", " ")
+        if g.unit == "percent":
+            message = f"the {g.n} {dim} shares add up to {g.total:.1f}%, more than 100%"
+        else:
+            message = (f"the {g.n} {dim} figures add up to {format_value(g.total)}, "
+                       f"but the total is {format_value(g.whole)}")
+        flags.append({"indicator": g.indicator, "area": g.area, "period": g.period, "check": "parts_vs_total",
+                      "message": message})
+    flags.extend(_boroughs_versus_board_total(head))
+    return flags
+
+
+def _boroughs_versus_board_total(head: pd.DataFrame) -> list[dict]:
+    """Boroughs against their board's total, for headline counts.
+
+    Boroughs must add up to the total only when every borough of the board gives the figure; when one is
+    missing, the others can only be wrong if they already add up to more than the total.
+    """
+    counts = head[(head["unit"] == "count") & head["board_id"].notna()]
     totals = counts[counts["area_kind"] == "board_total"]
     boroughs = counts[counts["area_kind"] == "local_authority"]
-    for r in totals.itertuples():
-        members = boroughs[(boroughs["board_id"] == r.board_id) & (boroughs["indicator"] == r.indicator)
-                           & (boroughs["period"] == r.period)]
-        if len(members) >= 2 and abs(members["value"].sum() - r.value) > 1e-9:
-            flags.append(_flag(r, "parts_vs_total",
-                               f"the {len(members)} boroughs add up to {format_value(members['value'].sum())}, "
-                               f"but the board total is {format_value(r.value)}"))
+    if totals.empty or boroughs.empty:
+        return []
+    # A board's boroughs: every local authority of the board that the dataset has any figure for.
+    members = boroughs.groupby("board_id", observed=True)["area"].nunique().rename("members")
+    sums = (boroughs.groupby(["board_id", "indicator", "period"], observed=True)["value"]
+            .agg(borough_sum="sum", boroughs="size").reset_index())
+    cmp = (totals[["id", "indicator", "area", "period", "board_id", "value"]]
+           .merge(sums, on=["board_id", "indicator", "period"], how="inner", sort=False)
+           .merge(members, left_on="board_id", right_index=True, how="left", sort=False))
+    complete = cmp["boroughs"] >= cmp["members"]
+    differs = (cmp["borough_sum"] - cmp["value"]).abs() > 1e-9
+    exceeds = (cmp["borough_sum"] - cmp["value"]) > 1e-9
+    wrong = (cmp["boroughs"] >= 2) & ((complete & differs) | (~complete & exceeds))
+    flags = []
+    for r in cmp[wrong].sort_values("id", kind="stable").itertuples():
+        if r.boroughs >= r.members:
+            message = (f"the {r.boroughs} boroughs add up to {format_value(r.borough_sum)}, "
+                       f"but the board total is {format_value(r.value)}")
+        else:
+            message = (f"the {r.boroughs} boroughs with a figure add up to {format_value(r.borough_sum)}, "
+                       f"more than the board total of {format_value(r.value)}")
+        flags.append(_flag(r, "parts_vs_total", message))
     return flags
 
 
 def sources_disagree(obs: pd.DataFrame, replaced: pd.DataFrame) -> list[dict]:
-    """A figure that two source documents give differently (the later import replaced the earlier value)."""
+    """A figure that two source documents give differently (the later import replaced the earlier value).
+
+    Two figures that only differ by their rounding agree: 12% and 11.6% can both stand for 11.6%.
+    """
     flags = []
     if replaced.empty:
         return flags
@@ -80,11 +114,21 @@ def sources_disagree(obs: pd.DataFrame, replaced: pd.DataFrame) -> list[dict]:
     merged = merged[(merged["source_document_old"] != merged["source_document"])
                     & ((merged["value_old"] - merged["value"]).abs() > 1e-9)]
     for r in merged.drop_duplicates(["observation_id", "value_old"]).itertuples():
+        if _agree_within_rounding(r.value, r.value_old):
+            continue
         flags.append(_flag(r, "sources_disagree",
                            f"{r.source_document} (line {_line(r.source_line)}) gives "
-                           f"{format_value(r.value, r.unit)}; {r.source_document_old} (line {_line(r.source_line_old)}) "
-                           f"gives {format_value(r.value_old, r.unit)}"))
+                           f"{format_value(r.value, r.unit)}; {r.source_document_old} "
+                           f"(line {_line(r.source_line_old)}) gives {format_value(r.value_old, r.unit)}"))
     return flags
+
+
+def _agree_within_rounding(a: float, b: float) -> bool:
+    """True when the ranges two stated figures may stand for overlap (12 stands for 11.5-12.5, 11.6 for
+    11.55-11.65). Whole numbers differ by at least 1, so counts never agree this way."""
+    half_a = PERCENT_ROUNDING / 10 ** _decimals(a)
+    half_b = PERCENT_ROUNDING / 10 ** _decimals(b)
+    return abs(a - b) < half_a + half_b - 1e-9
 
 
 def run_checks(obs: pd.DataFrame, replaced: pd.DataFrame) -> list[dict]:
