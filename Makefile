@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BD := $(VENV)/bin/board-dashboard
 
-.PHONY: run test test-fast lint bench bench-quick clean
+.PHONY: run test test-fast screenshots lint bench bench-quick clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(VENV)/.installed-test
 ## test-fast: unit and integration tests only
 test-fast: $(VENV)/.installed-test
 	$(PY) -m pytest -m "not e2e"
+
+## screenshots: the end-to-end tests in Chromium, refreshing the README's pictures in docs/screenshots/
+screenshots: $(VENV)/.installed-test
+	UPDATE_SCREENSHOTS=1 REQUIRE_BROWSER=1 $(PY) -m pytest -m e2e tests/e2e
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .

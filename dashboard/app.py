@@ -58,6 +58,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    # The page's language, for screen readers and browsers' translation and spelling (WCAG 3.1.1).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     server.config["BOARD_SETTINGS"] = settings
     _add_routes(server)
     from dashboard.auth import init_auth

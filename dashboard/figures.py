@@ -16,6 +16,7 @@ from dashboard.view import Reference, source_title
 SERIES = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 COMPARATOR_STYLE = {"england": ("#000000", "dash"), "london": ("#666666", "dot")}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
+TITLE_BASELINE = 30  # px from the top of a chart to its title's first line
 
 
 def _base_layout(fig: go.Figure, title: str, unit: str, x_title: str, sources: list[str], height: int) -> None:
@@ -23,22 +24,66 @@ def _base_layout(fig: go.Figure, title: str, unit: str, x_title: str, sources: l
     # The source sits under the axis title, inside the axis' own space, so it is never clipped.
     source_lines = "<br>".join(f"<span style='font-size:11px;color:#4a4a4a'>{line}</span>"
                                for line in textwrap.wrap(source, 95))
+    title_lines = textwrap.wrap(title, 46)  # about 420px at 16px: the narrowest chart (two beside the drill panel)
+    top = top_margin(fig, len(title_lines))
     fig.update_layout(
-        title={"text": "<br>".join(textwrap.wrap(title, 60)), "font": {"size": 16}, "x": 0.01, "xanchor": "left",
-               "y": 0.98, "yanchor": "top"},
+        # Anchored by its first line 30px from the top, so a title of two lines grows downwards into the room
+        # top_margin keeps for it (plotly anchors a multi-line title with yanchor "top" above the chart's edge).
+        title={"text": "<br>".join(title_lines), "font": {"size": 16}, "x": 0.01, "xanchor": "left",
+               "y": 1 - TITLE_BASELINE / height, "yanchor": "bottom"},
         font={"family": FONT, "size": 13, "color": "#1b1b1b"},
-        height=height, margin={"l": 64, "r": 16, "t": 92 if len(title) <= 60 else 112, "b": 24},
+        height=height, margin={"l": 64, "r": 16, "t": top, "b": 24},
         paper_bgcolor="white", plot_bgcolor="white",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None, "font": {"size": 12}},
         hoverlabel={"font": {"family": FONT}},
     )
-    # Room above the plot for a legend that wraps (about three entries a row).
-    rows = max(1, -(-sum(1 for t in fig.data if t.showlegend is not False) // 3))
-    fig.update_layout(margin_t=fig.layout.margin.t + 20 * (rows - 1))
     fig.update_xaxes(title_text=f"{x_title}<br>{source_lines}", title_standoff=8, showgrid=False,
                      linecolor="#4a4a4a", type="category", automargin=True)
     fig.update_yaxes(title_text=UNIT_AXIS.get(unit, unit), gridcolor="#e5e5e5", zeroline=False,
                      rangemode="tozero", ticksuffix="%" if unit == "percent" else "", automargin=True)
+
+
+MEETING_SCALE = 1.3  # meeting mode: type about a third larger, for a projector at the back of a room
+
+
+def top_margin(fig: go.Figure, title_lines: int, scale: float = 1.0, width: float = 340) -> float:
+    """Room at the top for the title and, when there is more than one series, the legend. Plotly hides the legend
+    of a single series, so that chart gets no empty band above its plot."""
+    names = [str(t.name or "") for t in fig.data if t.showlegend is not False]
+    legend = 22 * legend_rows(names, width=width / scale) + 6 if len(names) > 1 else 0
+    return (30 + 22 * title_lines + legend) * scale
+
+
+def for_meeting(fig: go.Figure, scale: float = MEETING_SCALE) -> go.Figure:
+    """The same chart with larger type (title, axes, legend, source line, target label) and a taller plot, for
+    meeting mode, where charts are drawn two a row at 1920px (about 700px wide). Changes `fig` in place."""
+    lay = fig.layout
+    size = (lay.font.size or 13) * scale
+    # Two charts a row are wider than the narrowest normal chart: a title fits in about 58 characters a line.
+    lines = textwrap.wrap((lay.title.text or "").replace("<br>", " "), 58) or [""]
+    fig.update_layout(title_text="<br>".join(lines))
+    fig.update_layout(font_size=size, title_font_size=(lay.title.font.size or 16) * scale,
+                      legend_font_size=(lay.legend.font.size or 12) * scale,
+                      height=(lay.height or 360) * 1.25,
+                      margin={"l": (lay.margin.l or 64) * scale, "t": top_margin(fig, len(lines), scale, width=700)})
+    fig.update_layout(title_y=1 - TITLE_BASELINE * scale / fig.layout.height)
+    for ann in lay.annotations or ():
+        ann.font.size = (ann.font.size or 12) * scale
+    title = lay.xaxis.title.text or ""
+    fig.update_xaxes(title_text=title.replace("font-size:11px", f"font-size:{round(11 * scale)}px"))
+    return fig
+
+
+def legend_rows(names: list[str], width: float = 340, char: float = 7.6, overhead: float = 44) -> int:
+    """How many rows a horizontal legend of these entries takes in the narrowest chart (two charts side by side
+    beside the drill panel at 1366px). Plotly puts the entries on one row when they fit, and otherwise in columns
+    as wide as the widest entry (so one long borough name can leave one entry a row). Erring high only leaves a
+    little space; erring low would draw the legend over the title."""
+    widths = [overhead + char * len(name) for name in names]
+    if not widths or sum(widths) <= width:
+        return 1
+    per_row = max(1, int(width // max(widths)))
+    return -(-len(widths) // per_row)
 
 
 def _sources(df: pd.DataFrame) -> list[str]:
@@ -128,8 +173,9 @@ def breakdown_figure(indicator: dict, rows: pd.DataFrame, dimension: str, ref: R
             hovertemplate=f"<b>{_label(value)}</b><br>%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}"
                           "<extra></extra>"))
     fig.update_layout(barmode="group" if unit == "percent" else "stack", bargap=0.3)
-    _base_layout(fig, f"{indicator['title']} by {dimension.replace('_', ' ')}", unit, x_title, _sources(df),
-                 height)
+    by = f"by {dimension.replace('_', ' ')}"
+    title = indicator["title"] if by in indicator["title"].lower() else f"{indicator['title']} {by}"
+    _base_layout(fig, title, unit, x_title, _sources(df), height)
     return fig
 
 

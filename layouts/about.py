@@ -14,9 +14,11 @@ def layout(**_query):
     ref = registry_reference()
     sections = []
     for domain in reg.domains.values():
-        items = [html.Li([html.A(i.title, href=f"/indicator/{i.code}"), f" ({i.unit.replace('_', ' ')}): ",
-                          target_text(ref.rule(i.code, None), i.unit, i.polarity), ". ", i.rule.provenance])
-                 for i in reg.in_domain(domain.code)]
+        items = []
+        for i in reg.in_domain(domain.code):
+            rule = ref.rule(i.code, None)  # its provenance names the document by its title
+            items.append(html.Li([html.A(i.title, href=f"/indicator/{i.code}"), f" ({i.unit.replace('_', ' ')}): ",
+                                  target_text(rule, i.unit, i.polarity), ". ", rule.provenance]))
         sections.append(html.Section([html.H2(domain.title, className="h4"), html.Ul(items)]))
     docs = [html.Li(f"{name}: {d['title']}") for name, d in source_titles().items()]
     return html.Div([

@@ -55,19 +55,19 @@ def tile(a: Assessment, view: ViewState) -> html.A:
     unit = a.indicator["unit"]
     rag = a.status.rag
     href = f"/indicator/{a.code}{view.query()}"
-    body = [
-        html.Div([html.H3(a.indicator["title"], className="tile-title"), status_badge(rag)], className="tile-head"),
-    ]
+    body = [html.H3(a.indicator["title"], className="tile-title")]
     if a.figure is None:
-        body.append(html.P("No figure" + (" for the board total" if a.others else " in the dataset"),
-                           className="tile-value tile-novalue"))
+        body.append(html.Div([html.P("No figure" + (" for the board total" if a.others else " in the dataset"),
+                                     className="tile-value tile-novalue"), status_badge(rag)],
+                             className="tile-status"))
         if a.others:
             body.append(html.Ul([html.Li(f"{name}: {value} ({period})") for name, value, period in a.others],
                                 className="tile-others"))
     else:
         f = a.figure
         body += [
-            html.P([html.Span(a.value_text, className="tile-number")], className="tile-value"),
+            html.Div([html.P([html.Span(a.value_text, className="tile-number")], className="tile-value"),
+                      status_badge(rag)], className="tile-status"),
             html.P(("Latest available: " if a.stale else "") + f.period_label, className="tile-period"),
         ]
         if a.direction.kind != "none":
@@ -99,12 +99,21 @@ def empty_state(title: str, message: str, action: html.A | None = None) -> html.
                     className="empty-state", role="status")
 
 
-def drill_panel(children=None) -> html.Section:
-    return html.Section(children or [
+def drill_panel(children=None, links: list[tuple[str, str]] | None = None) -> html.Section:
+    """The panel a chart click fills. Until then it explains itself and (`links`: title, href) lists the page's
+    indicators, so that every figure's detail is also reached from the keyboard, which cannot click a chart."""
+    intro = [
         html.H2("Drill down", className="h5"),
         html.P("Click a point or a bar in any chart to see what lies behind it: the breakdown for that period "
                "and area, the other areas, and where each figure came from."),
-    ], id=ids.DRILL_PANEL, className="drill-panel", tabIndex="-1", **{"aria-live": "polite"})
+    ]
+    if links:
+        intro.append(html.Details([
+            html.Summary(f"Or open one of this page's {len(links)} indicators"),
+            html.Ul([html.Li(html.A(title, href=href)) for title, href in links], className="drill-index"),
+        ]))
+    return html.Section(children or intro, id=ids.DRILL_PANEL, className="drill-panel", tabIndex="-1",
+                        **{"aria-live": "polite"})
 
 
 def loading(children, id_: str | None = None) -> dcc.Loading:

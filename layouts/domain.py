@@ -15,7 +15,8 @@ EXTRA_DOMAINS = {"child_protection": ("partnership",)}
 
 
 def make_layout(domain: str):
-    spec = registry().domains[domain]
+    reg = registry()
+    spec = reg.domains[domain]
 
     def layout(**query):
         view = view_from_query(query)
@@ -26,7 +27,8 @@ def make_layout(domain: str):
             filter_bar(view),
             html.Div([
                 loading(html.Div(id=ids.DOMAIN_CHARTS, className="chart-grid"), f"{domain}-loading"),
-                drill_panel(),
+                drill_panel(links=[(i.title, f"/indicator/{i.code}{view.query()}")
+                                   for d in (domain, *EXTRA_DOMAINS.get(domain, ())) for i in reg.in_domain(d)]),
             ], className="domain-body"),
         ], className=f"page page-domain page-{domain.replace('_', '-')}")
 
