@@ -1,0 +1,131 @@
+"""Callbacks posted straight to /_dash-update-component, replaying what the browser sent: one user, then
+many."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+import requests
+
+from bench.browser import UPDATE_PATH
+from dashboard import ids
+
+CSRF_COOKIE = "_csrf_token"
+REQUEST_TIMEOUT = 30
+
+
+def new_session(base_url: str) -> requests.Session:
+    """A user's own browser session: it opens the scorecard first, as a browser would (cookies, CSRF)."""
+    s = requests.Session()
+    s.get(base_url + "/", timeout=REQUEST_TIMEOUT).raise_for_status()
+    return s
+
+
+def post(session: requests.Session, base_url: str, entry: dict) -> tuple[float, str | None]:
+    """Post one recorded callback; return (milliseconds, error or None). A drill must return the panel."""
+    headers = dict(entry["headers"])
+    token = session.cookies.get(CSRF_COOKIE)
+    if token:
+        headers["X-CSRFToken"] = token
+    t = time.perf_counter()
+    try:
+        r = session.post(base_url + UPDATE_PATH, json=entry["body"], headers=headers, timeout=REQUEST_TIMEOUT)
+        ms = (time.perf_counter() - t) * 1000
+    except requests.RequestException as e:
+        return (time.perf_counter() - t) * 1000, f"{type(e).__name__}: {e}"
+    if r.status_code != 200:
+        return ms, f"HTTP {r.status_code}"
+    if entry["body"].get("output") == f"{ids.DRILL_PANEL}.children" and ids.DRILL_PANEL not in r.text:
+        return ms, "the answer has no drill panel"
+    return ms, None
+
+
+@dataclass
+class SingleUser:
+    drill_ms: list[float]
+    floor_ms: list[float]
+    errors: list[str]
+
+
+def single_user(base_url: str, drill: list[dict], floor: list[dict], *, calls: int = 200,
+                warm_rounds: int = 3, progress=None) -> SingleUser:
+    """`calls` warm drill callbacks and `calls` warm floor callbacks, one at a time, interleaved so that both
+    see the same machine (a busy moment slows both, not one)."""
+    progress = progress or (lambda _msg: None)
+    s = new_session(base_url)
+    errors: list[str] = []
+    # Warm: every recorded request several times, so that every cache entry exists and every worker process
+    # has served both callbacks (the server's workers take requests in turn, unpredictably).
+    for _ in range(warm_rounds):
+        for entry in drill + floor:
+            _ms, err = post(s, base_url, entry)
+            if err:
+                errors.append(f"warm-up: {err}")
+    drill_ms, floor_ms = [], []
+    for i in range(calls):
+        for entries, out in ((drill, drill_ms), (floor, floor_ms)):
+            ms, err = post(s, base_url, entries[i % len(entries)])
+            if err:
+                errors.append(err)
+            else:
+                out.append(ms)
+        if (i + 1) % 50 == 0:
+            progress(f"callbacks {i + 1}/{calls} of each")
+    return SingleUser(drill_ms, floor_ms, errors)
+
+
+@dataclass
+class Concurrent:
+    users: int
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def concurrent(base_url: str, drill: list[dict], *, users: int = 30, seconds: float = 60, think: float = 1.0,
+               seed: int = 1, progress=None) -> Concurrent:
+    """`users` simulated people, each with its own session, each making drill callbacks with `think` seconds
+    between an answer and the next click, for `seconds`. Bounded: every loop ends at the deadline."""
+    progress = progress or (lambda _msg: None)
+    result = Concurrent(users, seconds)
+    lock = threading.Lock()
+    sessions = [new_session(base_url) for _ in range(users)]
+    start = time.monotonic() + 0.5
+    deadline = start + seconds
+
+    def user(n: int) -> None:
+        rng = random.Random(seed * 1000 + n)
+        s = sessions[n]
+        # People do not all click at the same instant: each starts somewhere in the first think time.
+        time.sleep(max(0.0, start - time.monotonic()) + rng.uniform(0, think))
+        k = n
+        while time.monotonic() < deadline:
+            ms, err = post(s, base_url, drill[k % len(drill)])
+            k += 1
+            with lock:
+                if err:
+                    result.errors.append(err)
+                else:
+                    result.latencies_ms.append(ms)
+            time.sleep(think)
+
+    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(users)]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        time.sleep(min(5.0, max(0.1, deadline - time.monotonic())))
+        left = deadline - time.monotonic()
+        if left > 0:
+            with lock:
+                done = len(result.latencies_ms) + len(result.errors)
+            progress(f"{users} users: {done} callbacks, {left:.0f} s left")
+        if time.monotonic() > deadline + REQUEST_TIMEOUT + think + 5:
+            break
+    for t in threads:
+        t.join(timeout=1)
+    for s in sessions:
+        s.close()
+    return result
