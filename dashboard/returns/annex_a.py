@@ -50,6 +50,7 @@ from dashboard.returns.common import (
     ChildRow,
     Errors,
     Figure,
+    Measured,
     add_years,
     age_band,
     count_figures,
@@ -386,19 +387,6 @@ def window_of(annex: AnnexA) -> Window:
 # ------------------------------------------------------------------ measures
 
 
-@dataclass
-class Measured:
-    figures: list[Figure] = field(default_factory=list)
-    children: list[ChildRow] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def __iadd__(self, other: Measured) -> Measured:
-        self.figures += other.figures
-        self.children += other.children
-        self.notes += other.notes
-        return self
-
-
 def _band(r: dict, on: date) -> str:
     age = r.get("age")
     return age_band(r.get("dob"), on, None if age is None or pd.isna(age) else int(age))
@@ -545,38 +533,33 @@ def referrals_nfa(referral_list: pd.DataFrame | None, window: Window) -> Measure
     return out
 
 
-def assessments_in_time(assessment_list: pd.DataFrame | None, window: Window) -> Measured:
-    """Assessments authorised in the window within 45 working days of their start, % of those authorised."""
+def _timeliness(rows: list[dict], indicator: str, window: Window, start_key: str, done_key: str,
+                days: int) -> Measured:
+    """Rows whose `done_key` date falls in the window, done within `days` working days of their `start_key` date,
+    % of those done (rows without a start are left out)."""
     out = Measured()
     flags = []
-    for r in _rows(assessment_list):
-        done, start = r.get("authorised"), r.get("start")
+    for r in rows:
+        done, start = r.get(done_key), r.get(start_key)
         if done not in window or start is None:
             continue
-        c = within_working_days(start, done, ASSESSMENT_WORKING_DAYS)
+        c = within_working_days(start, done, days)
         flags.append((done, c))
-        out.children.append(ChildRow("assessments_within_45_days_pct", window.code, r["child"], _band(r, start), c,
-                                     start, done, {}))
-    out.figures = rate_figures("assessments_within_45_days_pct", window.code, [(c, {}) for _, c in flags])
-    out.figures += _monthly_rates("assessments_within_45_days_pct", flags)
+        out.children.append(ChildRow(indicator, window.code, r["child"], _band(r, start), c, start, done, {}))
+    out.figures = rate_figures(indicator, window.code, [(c, {}) for _, c in flags])
+    out.figures += _monthly_rates(indicator, flags)
     return out
+
+
+def assessments_in_time(assessment_list: pd.DataFrame | None, window: Window) -> Measured:
+    """Assessments authorised in the window within 45 working days of their start, % of those authorised."""
+    return _timeliness(_rows(assessment_list), "assessments_within_45_days_pct", window, "start", "authorised",
+                       ASSESSMENT_WORKING_DAYS)
 
 
 def icpcs_in_time(s47_list: pd.DataFrame | None, window: Window) -> Measured:
     """Initial conferences held in the window within 15 working days of the strategy discussion, %."""
-    out = Measured()
-    flags = []
-    for r in _rows(s47_list):
-        held, strategy = r.get("icpc"), r.get("strategy")
-        if held not in window or strategy is None:
-            continue
-        c = within_working_days(strategy, held, ICPC_WORKING_DAYS)
-        flags.append((held, c))
-        out.children.append(ChildRow("icpc_within_15_days_pct", window.code, r["child"], _band(r, strategy), c,
-                                     strategy, held, {}))
-    out.figures = rate_figures("icpc_within_15_days_pct", window.code, [(c, {}) for _, c in flags])
-    out.figures += _monthly_rates("icpc_within_15_days_pct", flags)
-    return out
+    return _timeliness(_rows(s47_list), "icpc_within_15_days_pct", window, "strategy", "icpc", ICPC_WORKING_DAYS)
 
 
 def cp_plans(plan_list: pd.DataFrame | None, window: Window) -> Measured:

@@ -50,6 +50,21 @@ class ChildRow:
     codes: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Measured:
+    """What a measure function returns: its figures, the child rows behind them, and notes for the user."""
+
+    figures: list[Figure] = field(default_factory=list)
+    children: list[ChildRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def __iadd__(self, other: Measured) -> Measured:
+        self.figures += other.figures
+        self.children += other.children
+        self.notes += other.notes
+        return self
+
+
 @dataclass(frozen=True)
 class Repair:
     """A change the stitching rules made to the data as given, and why (kept with the ingest)."""

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -61,7 +61,7 @@ from pathlib import Path
 from dashboard.returns.common import (
     ChildRow,
     Errors,
-    Figure,
+    Measured,
     Repair,
     add_years,
     age_band,
@@ -328,19 +328,29 @@ def _date(where: str, row: dict, col: str, errors: Errors, *, blank_ok: bool = F
     return d
 
 
-def _check_header(f: SourceFile, rows: list[tuple[int, dict]], errors: Errors) -> dict[str, dict]:
-    out: dict[str, dict] = {}
+def _one_row_each(f: SourceFile, rows: list[tuple[int, dict]], errors: Errors, *, whose: str, again: str
+                  ) -> Iterator[tuple[dict, str, str]]:
+    """The rows of a table that has one row per child, each with where it is and the child's id. A row without
+    an id ("every row needs `whose` id") or with the id of an earlier row (`again`, with {row} for that row's
+    number) is reported and left out."""
     first: dict[str, int] = {}
     for n, row in rows:
         where = f"{f.path.name}, row {n}"
         child = row.get("CHILD", "").strip()
         if not child:
-            errors.add(where, "CHILD", "is empty; every row needs the child's id")
+            errors.add(where, "CHILD", f"is empty; every row needs {whose} id")
             continue
         if child in first:
-            errors.add(where, "CHILD", f"the same child as row {first[child]}; the Header has one row per child")
+            errors.add(where, "CHILD", again.format(row=first[child]))
             continue
         first[child] = n
+        yield row, where, child
+
+
+def _check_header(f: SourceFile, rows: list[tuple[int, dict]], errors: Errors) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    again = "the same child as row {row}; the Header has one row per child"
+    for row, where, child in _one_row_each(f, rows, errors, whose="the child's", again=again):
         out[child] = {"SEX": _code(where, row, "SEX", set(SEX_CODES), errors),
                       "DOB": _date(where, row, "DOB", errors),
                       "ETHNIC": _code(where, row, "ETHNIC", set(ETHNIC_GROUPS), errors), "where": where}
@@ -408,17 +418,8 @@ def care_leaver_age(dob: date, year: int) -> int:
 
 def _check_oc3(f: SourceFile, rows: list[tuple[int, dict]], header: dict, errors: Errors) -> list[dict]:
     out = []
-    first: dict[str, int] = {}
-    for n, row in rows:
-        where = f"{f.path.name}, row {n}"
-        child = row.get("CHILD", "").strip()
-        if not child:
-            errors.add(where, "CHILD", "is empty; every row needs the care leaver's id")
-            continue
-        if child in first:
-            errors.add(where, "CHILD", f"the same young person as row {first[child]}; OC3 has one row each")
-            continue
-        first[child] = n
+    again = "the same young person as row {row}; OC3 has one row each"
+    for row, where, child in _one_row_each(f, rows, errors, whose="the care leaver's", again=again):
         if header and child not in header:
             errors.add(where, "CHILD", f"this young person has no row in the {f.year} Header table")
         dob = _date(where, row, "DOB", errors)
@@ -595,19 +596,6 @@ def _period_start(eps: list[dict], current: dict) -> tuple[date, bool]:
 
 
 # ------------------------------------------------------------------ measures
-
-
-@dataclass
-class Measured:
-    figures: list[Figure] = field(default_factory=list)
-    children: list[ChildRow] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def __iadd__(self, other: Measured) -> Measured:
-        self.figures += other.figures
-        self.children += other.children
-        self.notes += other.notes
-        return self
 
 
 def _dims(ret: Return903, child: str, on: date, place: str | None = None) -> dict[str, str]:
