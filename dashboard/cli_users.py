@@ -6,11 +6,20 @@ line, where other users of the computer could see them in the process list.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import re
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from dashboard.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from data_access.auth_models import User
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 
@@ -63,18 +72,52 @@ def _name(raw: str) -> tuple[str | None, str | None]:
     return name, None
 
 
+class _Refused(Exception):
+    """A user command will not do what it was asked; the message says why. Nothing has been changed."""
+
+
+def _refusal_fails(cmd: Callable[..., int]) -> Callable[..., int]:
+    """A refusal inside `cmd` ends it with its message on standard error and exit status 1."""
+
+    @functools.wraps(cmd)
+    def run(*args, **kwargs) -> int:
+        try:
+            return cmd(*args, **kwargs)
+        except _Refused as e:
+            return _fail(str(e))
+
+    return run
+
+
+@contextmanager
+def _named_user(args, settings: Settings, *, new: bool = False) -> Iterator[tuple[Session, str, User | None]]:
+    """A database session, the user name the command was given (as stored), and that user, found in the
+    session. Refuses a name that cannot be a user name, and a user who is not there (with new=True: one who
+    already is)."""
+    from data_access import auth_models as am
+    from data_access import db
+
+    name, err = _name(args.name)
+    if err:
+        raise _Refused(err)
+    _setup(settings)
+    with db.session_scope() as s:
+        user = am.get_user(s, name)
+        if new and user is not None:
+            raise _Refused(f"there is already a user {name}; use `user set-role` or `user set-password`")
+        if not new and user is None:
+            raise _Refused(f"there is no user {name} (see `board-dashboard user list`)")
+        yield s, name, user
+
+
+@_refusal_fails
 def cmd_user_add(args, settings: Settings) -> int:
     from dashboard.passwords import hash_password
     from data_access import audit, db
     from data_access import auth_models as am
 
-    name, err = _name(args.name)
-    if err:
-        return _fail(err)
-    _setup(settings)
-    with db.session_scope() as s:
-        if am.get_user(s, name) is not None:
-            return _fail(f"there is already a user {name}; use `user set-role` or `user set-password`")
+    with _named_user(args, settings, new=True) as (_s, name, _user):
+        pass  # only the check: the password is read with no transaction open
     password, err = _read_password(args, name)
     if err:
         return _fail(err)
@@ -106,7 +149,7 @@ def cmd_user_list(args, settings: Settings) -> int:
     return 0
 
 
-def _last_admin_guard(s, name: str) -> str | None:
+def _last_admin_guard(s, name: str) -> None:
     """Refuse to leave nobody who can manage users."""
     from sqlalchemy import func, select
 
@@ -116,46 +159,35 @@ def _last_admin_guard(s, name: str) -> str | None:
         User.role == "admin", User.active.is_(True), User.name != name)).scalar_one()
     target = s.execute(select(User.role, User.active).where(User.name == name)).first()
     if target and target.role == "admin" and target.active and others == 0:
-        return f"{name} is the only active admin: add or promote another admin first"
-    return None
+        raise _Refused(f"{name} is the only active admin: add or promote another admin first")
 
 
+@_refusal_fails
 def cmd_user_set_role(args, settings: Settings) -> int:
-    from data_access import audit, db
+    from data_access import audit
     from data_access import auth_models as am
 
-    name, err = _name(args.name)
-    if err:
-        return _fail(err)
-    _setup(settings)
-    with db.session_scope() as s:
-        user = am.get_user(s, name)
-        if user is None:
-            return _fail(f"there is no user {name} (see `board-dashboard user list`)")
+    with _named_user(args, settings) as (s, name, user):
         old = user.role
         if old == args.role:
             print(f"{name} is already {args.role}; nothing changed")
             return 0
-        if args.role != "admin" and (err := _last_admin_guard(s, name)):
-            return _fail(err)
+        if args.role != "admin":
+            _last_admin_guard(s, name)
         am.set_user_fields(s, name, role=args.role)
         audit.record(cli_actor(), "user.set_role", name, {"from": old, "to": args.role}, session=s)
     print(f"{name}: {old} -> {args.role} (from the next request on)")
     return 0
 
 
+@_refusal_fails
 def cmd_user_set_password(args, settings: Settings) -> int:
     from dashboard.passwords import hash_password
     from data_access import audit, db
     from data_access import auth_models as am
 
-    name, err = _name(args.name)
-    if err:
-        return _fail(err)
-    _setup(settings)
-    with db.session_scope() as s:
-        if am.get_user(s, name) is None:
-            return _fail(f"there is no user {name} (see `board-dashboard user list`)")
+    with _named_user(args, settings) as (_s, name, _user):
+        pass  # only the check: the password is read with no transaction open
     password, err = _read_password(args, name)
     if err:
         return _fail(err)
@@ -167,23 +199,17 @@ def cmd_user_set_password(args, settings: Settings) -> int:
     return 0
 
 
+@_refusal_fails
 def _set_active(args, settings: Settings, active: bool) -> int:
-    from data_access import audit, db
+    from data_access import audit
     from data_access import auth_models as am
 
-    name, err = _name(args.name)
-    if err:
-        return _fail(err)
-    _setup(settings)
-    with db.session_scope() as s:
-        user = am.get_user(s, name)
-        if user is None:
-            return _fail(f"there is no user {name} (see `board-dashboard user list`)")
+    with _named_user(args, settings) as (s, name, user):
         if user.active == active:
             print(f"{name} is already {'active' if active else 'disabled'}; nothing changed")
             return 0
-        if not active and (err := _last_admin_guard(s, name)):
-            return _fail(err)
+        if not active:
+            _last_admin_guard(s, name)
         am.set_user_fields(s, name, active=active)
         ended = 0 if active else am.end_sessions_of(s, name)
         audit.record(cli_actor(), "user.enable" if active else "user.disable", name,
