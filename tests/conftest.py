@@ -4,7 +4,6 @@ TEST_REDIS_URL is set. With REQUIRE_SERVICES=1 (CI) a missing service fails inst
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from pathlib import Path
 
@@ -97,9 +96,3 @@ def redis_url() -> str:
     if not url:
         require_or_skip("TEST_REDIS_URL (Redis)")
     return url
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
