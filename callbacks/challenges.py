@@ -17,6 +17,7 @@ from dashboard.challenges import (
     ChallengeRuleError,
     clean_text,
     draft_questions,
+    filter_challenges,
     next_status,
     role_for,
 )
@@ -34,16 +35,7 @@ def draw_log(data, status, owner, domain, meeting, _refresh):
     owners = sorted(df["owner"].unique())
     meetings = sorted(m for m in df["meeting"].unique() if m)
     domains = sorted(df["domain"].unique())
-    if status == "active":
-        df = df[df["status"].isin(("open", "answered"))]
-    elif status and status != "all":
-        df = df[df["status"] == status]
-    if owner:
-        df = df[df["owner"] == owner]
-    if domain:
-        df = df[df["domain"] == domain]
-    if meeting:
-        df = df[df["meeting"] == meeting]
+    df = filter_challenges(df, status, owner, domain, meeting)
     rows = challenge_rows(df, ref, date.today())
     overdue = sum(1 for r in rows if r["overdue"])
     summary = f"{len(rows)} challenge{'s' if len(rows) != 1 else ''} shown; {overdue} overdue."

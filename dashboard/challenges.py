@@ -79,6 +79,27 @@ def is_overdue(status: str, due: date | None, today: date) -> bool:
     return status == "open" and due is not None and due < today
 
 
+ACTIVE_STATUSES = ("open", "answered")  # the log's default view: challenges still waiting on someone
+
+
+def filter_challenges(df: pd.DataFrame, status: str | None = None, owner: str | None = None,
+                      domain: str | None = None, meeting: str | None = None) -> pd.DataFrame:
+    """The rows of the challenge log (columns status, owner, domain, meeting) that the log page's filters keep.
+    Status "active" keeps open and answered challenges, "all" (or nothing) keeps every status, any other value
+    that status only. An empty owner, domain or meeting keeps them all."""
+    if status == "active":
+        df = df[df["status"].isin(ACTIVE_STATUSES)]
+    elif status and status != "all":
+        df = df[df["status"] == status]
+    if owner:
+        df = df[df["owner"] == owner]
+    if domain:
+        df = df[df["domain"] == domain]
+    if meeting:
+        df = df[df["meeting"] == meeting]
+    return df
+
+
 # ------------------------------------------------------------------ who owes the answer
 
 OWNERS = {
@@ -164,7 +185,8 @@ def draft_for_assessment(a: Assessment, area_name: str, small_number_threshold: 
 
     if d.delta is not None and d.kind != "no_change":
         verb = "rose" if d.delta > 0 else "fell"
-        lead = f"{title} {verb} from {format_value(previous, unit)} in {d.previous_label} to {value} in {f.period_label}"
+        lead = (f"{title} {verb} from {format_value(previous, unit)} in {d.previous_label} to {value} in "
+                f"{f.period_label}")
     else:
         lead = f"{title} was {value} in {f.period_label}"
     if a.rule is not None and a.rule.kind == "target":

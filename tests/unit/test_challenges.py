@@ -11,6 +11,7 @@ from dashboard.challenges import (
     draft_for_assessment,
     draft_questions,
     drafts_from_breakdowns,
+    filter_challenges,
     is_overdue,
     next_status,
     parse_due_date,
@@ -25,8 +26,11 @@ SHARES = {"code": "cp_plans_started_category_pct", "title": "New child protectio
           "unit": "percent", "polarity": "neutral", "domain": "child_protection"}
 
 
+TARGET_100 = Rule("target", 100, 10, provenance="002.txt, line 4486")
+
+
 def assessment(value=44.0, rag="red", delta=None, prev_label="", denominator=None, flags=(), ind=POLICE,
-               rule=Rule("target", 100, 10, provenance="002.txt, line 4486")):
+               rule=TARGET_100):
     fig = Figure(value, "2014-15", "2014-15", "financial_year", date(2015, 3, 31), denominator=denominator)
     kind = "none" if delta is None else ("improving" if delta > 0 else "declining")
     return Assessment(ind, "havering", fig, Status(rag, "target 100%"), Direction(kind, delta, prev_label, "percent"),
@@ -124,6 +128,56 @@ def test_dismissed_drafts_are_not_proposed_again():
 
 def test_comparator_facts_are_listed():
     a = assessment(rule=Rule("comparator", tolerance=2, comparator="england"))
-    a = Assessment(**{**a.__dict__, "comparisons": [Comparison("england", "England", 10.0, "2014-15", "+4 pts", False)]})
+    england = Comparison("england", "England", 10.0, "2014-15", "+4 pts", False)
+    a = Assessment(**{**a.__dict__, "comparisons": [england]})
     d = draft_for_assessment(a, "Havering", 20)
     assert "England 10% in 2014-15; gap +4 pts" in d.facts
+
+
+LOG = pd.DataFrame([
+    # id, status, owner, domain, meeting
+    (1, "open", "Police", "partnership", "March board"),
+    (2, "answered", "Police", "child_protection", "March board"),
+    (3, "closed", "Police", "partnership", "March board"),
+    (4, "withdrawn", "Health", "partnership", ""),
+    (5, "open", "Health", "child_protection", "June board"),
+    (6, "answered", "Social care", "partnership", "June board"),
+], columns=["id", "status", "owner", "domain", "meeting"])
+
+
+def _ids(**filters):
+    return sorted(filter_challenges(LOG, **filters)["id"])
+
+
+def test_the_log_with_no_filters_shows_every_challenge():
+    assert _ids() == [1, 2, 3, 4, 5, 6]
+    assert _ids(status="all", owner="", domain="", meeting="") == [1, 2, 3, 4, 5, 6]
+    assert _ids(status=None, owner=None, domain=None, meeting=None) == [1, 2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("status,expected", [("active", [1, 2, 5, 6]), ("open", [1, 5]), ("answered", [2, 6]),
+                                             ("closed", [3]), ("withdrawn", [4])])
+def test_the_status_filter_keeps_only_that_status_and_active_means_open_or_answered(status, expected):
+    assert _ids(status=status) == expected
+
+
+@pytest.mark.parametrize("field,value,expected", [("owner", "Police", [1, 2, 3]), ("owner", "Health", [4, 5]),
+                                                  ("domain", "child_protection", [2, 5]),
+                                                  ("meeting", "June board", [5, 6]),
+                                                  ("meeting", "March board", [1, 2, 3])])
+def test_owner_domain_and_meeting_each_keep_only_their_challenges(field, value, expected):
+    assert _ids(**{field: value}) == expected
+
+
+def test_the_filters_combine():
+    assert _ids(status="active", owner="Police") == [1, 2]
+    assert _ids(status="active", owner="Police", domain="partnership") == [1]
+    assert _ids(status="active", domain="partnership", meeting="June board") == [6]
+    assert _ids(status="closed", owner="Health") == []
+    assert _ids(status="all", owner="Health", domain="partnership", meeting="") == [4]
+
+
+def test_filtering_leaves_the_log_itself_unchanged():
+    before = LOG.copy()
+    filter_challenges(LOG, status="open", owner="Police", domain="partnership", meeting="March board")
+    pd.testing.assert_frame_equal(LOG, before)
