@@ -24,7 +24,9 @@ def percent_mismatches(obs: pd.DataFrame) -> list[dict]:
     if pct.empty:
         return []
     computed = 100 * pct["numerator"] / pct["denominator"]
-    tolerance = PERCENT_ROUNDING / 10.0 ** pct["value"].map(_decimals).astype(float) + 1e-9
+    distinct = pct["value"].drop_duplicates()  # each stated value's decimals worked out once
+    decimals = pct["value"].map(dict(zip(distinct, map(_decimals, distinct), strict=True)))
+    tolerance = PERCENT_ROUNDING / 10.0 ** decimals.astype(float) + 1e-9
     flags = []
     # Vectorised test first: a national dataset has hundreds of thousands of percentages, few of them wrong.
     for r in pct[(computed - pct["value"]).abs() > tolerance].itertuples():
