@@ -15,10 +15,11 @@ from data_access.models import Area, DataQualityFlag, Indicator, Observation, Ob
 
 _TEXT = ("breakdown_dimension", "breakdown_value", "source_document")
 _NUMBERS = ("value", "numerator", "denominator", "source_line")
-_CHUNK = 100_000  # rows per read: bounded memory, few round trips
+_CHUNK = 50_000  # rows per read: bounded memory, few round trips
 _COLUMNS = ("id", "indicator_id", "area_id", "period_id", *_TEXT, *_NUMBERS)
+# Text as categoricals from the first chunk on: a national dataset repeats a few breakdowns and sources.
 _DTYPES = {"id": "int64", "indicator_id": "int64", "area_id": "int64", "period_id": "int64",
-           **dict.fromkeys(_TEXT, "str"), **dict.fromkeys(_NUMBERS, "float64")}
+           **dict.fromkeys(_TEXT, "category"), **dict.fromkeys(_NUMBERS, "float64")}
 
 
 def observations_for_checks() -> pd.DataFrame:
@@ -35,8 +36,8 @@ def observations_for_checks() -> pd.DataFrame:
     columns = {}
     for col in _COLUMNS:  # column by column, freeing the chunks' copy as it goes
         parts = [c.pop(col) for c in chunks]
-        columns[col] = (pd.Series(union_categoricals([p.astype("category") for p in parts]), name=col)
-                        if col in _TEXT else pd.concat(parts, ignore_index=True))
+        columns[col] = (pd.Series(union_categoricals(parts), name=col) if col in _TEXT
+                        else pd.concat(parts, ignore_index=True))
     obs = pd.DataFrame(columns, copy=False)
     out = pd.DataFrame({"id": obs["id"]})
     out["indicator"], out["unit"] = _codes(obs.pop("indicator_id"), ref["indicator"], "code", "unit")

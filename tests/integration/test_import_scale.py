@@ -29,9 +29,9 @@ ROWS = 1_000_000
 SEED = 20_150_331
 # The peak resident memory of `board-dashboard import` (the import, then the data-quality checks over the whole
 # dataset). Python with pandas and SQLAlchemy loaded is about 120 MB before reading a row; the importer streams
-# (it holds one chunk of 5,000 rows and a 16 MiB SQLite page cache), and the checks hold the million rows with
-# their codes as categoricals, about 100 MB. Measured at about 300 MB on both backends. Reading the 105 MB file
-# whole, or loading the dataset for the checks as plain Python strings, costs over 1 GB at this size: a
+# (it holds one frame of 100,000 rows and a 16 MiB SQLite page cache), and the checks hold the million rows with
+# their text as categoricals, about 60 MB. Measured at about 300-340 MB on both backends. Reading the 105 MB
+# file whole, or loading the dataset for the checks as plain Python strings, costs over 600 MB at this size: a
 # board's server (or a laptop running the app beside a browser) would notice that long before the import ends.
 PEAK_MB = 400
 TIME_LIMIT_S = 1200  # a hung import fails the test rather than the whole run
