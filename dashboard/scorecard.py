@@ -83,28 +83,41 @@ def as_of_end(period: str) -> date | None:
     return None if not period or period == "latest" else parse_period(period).end
 
 
-def _figure(row) -> Figure:
+def _figure(row: dict) -> Figure:
     def opt(x):
         return None if x is None or pd.isna(x) else float(x)
 
-    return Figure(float(row.value), row.period, row.period_label, row.period_kind, _to_date(row.end_date),
-                  opt(row.numerator), opt(row.denominator), row.source_document or "",
-                  None if pd.isna(row.source_line) else int(row.source_line), row.note or "")
+    return Figure(float(row["value"]), row["period"], row["period_label"], row["period_kind"],
+                  _to_date(row["end_date"]), opt(row["numerator"]), opt(row["denominator"]),
+                  row["source_document"] or "",
+                  None if pd.isna(row["source_line"]) else int(row["source_line"]), row["note"] or "")
 
 
 def _to_date(x) -> date:
     return x if isinstance(x, date) and not isinstance(x, pd.Timestamp) else pd.Timestamp(x).date()
 
 
-def pick_latest(rows: pd.DataFrame, end: date | None) -> pd.Series | None:
-    """The latest figure ending on or before `end`; for one end date, the longest period (a year over a month)."""
-    if rows is None or rows.empty:
+@dataclass
+class _Series:
+    """One indicator's headline figures in one area, as plain records: looked up by period, or by date."""
+
+    by_time: list[dict]  # by end date, then length (a year after a month ending the same day); stable
+    by_period: dict[str, dict]  # the last figure given for each period
+
+    @classmethod
+    def of(cls, records: list[dict]) -> _Series:
+        return cls(sorted(records, key=lambda r: (r["_end"], r["_days"])), {r["period"]: r for r in records})
+
+    def latest(self, end: date | None) -> dict | None:
+        """The latest figure ending on or before `end`; for one end date, the longest period."""
+        for r in reversed(self.by_time):
+            if end is None or r["_end"] <= end:
+                return r
         return None
-    if end is not None:
-        rows = rows[rows["_end"] <= end]
-        if rows.empty:
-            return None
-    return rows.sort_values(["_end", "_days"]).iloc[-1]
+
+
+def pick_latest(series: _Series | None, end: date | None) -> dict | None:
+    return None if series is None else series.latest(end)
 
 
 def target_text(rule: Rule | None, unit: str, polarity: str) -> str:
@@ -124,35 +137,35 @@ class Assessor:
     def __init__(self, ref: Reference, board: str, headline: pd.DataFrame, flags: pd.DataFrame | None = None,
                  small_number_threshold: int = DEFAULT_SMALL_NUMBER_THRESHOLD):
         self.ref, self.board, self.threshold = ref, board, small_number_threshold
-        df = headline.copy()
-        if not df.empty:
-            df["_end"] = pd.to_datetime(df["end_date"]).dt.date
-            df["_days"] = (pd.to_datetime(df["end_date"]) - pd.to_datetime(df["start_date"])).dt.days
-        self.groups = {k: g for k, g in df.groupby(["indicator", "area"], sort=False)} if not df.empty else {}
+        # Plain records, grouped once: each tile then costs dictionary lookups, not DataFrame filters.
+        self.groups: dict[tuple[str, str], _Series] = {}
+        if not headline.empty:
+            df = headline.assign(_end=pd.to_datetime(headline["end_date"]).dt.date,
+                                 _days=(pd.to_datetime(headline["end_date"])
+                                        - pd.to_datetime(headline["start_date"])).dt.days)
+            grouped: dict[tuple[str, str], list[dict]] = {}
+            for r in df.to_dict("records"):
+                grouped.setdefault((r["indicator"], r["area"]), []).append(r)
+            self.groups = {k: _Series.of(v) for k, v in grouped.items()}
         self.flags: dict[tuple, list[str]] = {}
         if flags is not None and not flags.empty:
             for r in flags.itertuples():
                 self.flags.setdefault((r.indicator, r.area, r.period), []).append(r.message)
 
-    def _value_at(self, indicator: str, area: str, period: str) -> pd.Series | None:
+    def _value_at(self, indicator: str, area: str, period: str) -> dict | None:
         g = self.groups.get((indicator, area))
-        if g is None:
-            return None
-        hit = g[g["period"] == period]
-        return None if hit.empty else hit.iloc[-1]
+        return None if g is None else g.by_period.get(period)
 
-    def _previous(self, g: pd.DataFrame, current: pd.Series) -> pd.Series | None:
+    def _previous(self, g: _Series, current: dict) -> dict | None:
         prev = parse_period(current["period"]).previous_comparable()
-        if prev is not None:
-            hit = g[g["period"] == prev.code]
-            if not hit.empty:
-                return hit.iloc[-1]
+        if prev is not None and prev.code in g.by_period:
+            return g.by_period[prev.code]
         # Otherwise the latest earlier figure of the same kind and length, labelled with its own period.
-        earlier = g[(g["_end"] < current["_end"]) & (g["period_kind"] == current["period_kind"])
-                    & (g["_days"] == current["_days"])]
-        return None if earlier.empty else earlier.sort_values("_end").iloc[-1]
+        earlier = [r for r in g.by_time if r["_end"] < current["_end"] and r["period_kind"] == current["period_kind"]
+                   and r["_days"] == current["_days"]]
+        return earlier[-1] if earlier else None
 
-    def status_of(self, indicator: dict, rule: Rule | None, row: pd.Series) -> Status:
+    def status_of(self, indicator: dict, rule: Rule | None, row: dict) -> Status:
         comp = None
         if rule is not None and rule.kind == "comparator" and rule.comparator:
             c = self._value_at(indicator["code"], rule.comparator, row["period"])
@@ -195,8 +208,8 @@ class Assessor:
         stale = end is not None and fig.end_date < parse_period_start_of_year(end)
         since = None
         if with_since and status.off_target:
-            same = g[(g["period_kind"] == fig.period_kind) & (g["_end"] <= fig.end_date)].sort_values("_end")
-            since = off_target_since([(r["period_label"], self.status_of(ind, rule, r)) for _, r in same.iterrows()])
+            same = [r for r in g.by_time if r["period_kind"] == fig.period_kind and r["_end"] <= fig.end_date]
+            since = off_target_since([(r["period_label"], self.status_of(ind, rule, r)) for r in same])
         return Assessment(ind, area, fig, status, dirn, rule, ttext, comparisons, interval, stale,
                           self.flags.get((code, area, fig.period), []), since=since)
 
