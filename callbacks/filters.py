@@ -19,10 +19,11 @@ def on_filter_change(board: str, area: str, period: str, search: str | None) -> 
         area = ref.default_area(board)
     view = ViewState.from_query({"board": board, "area": area, "period": period,
                                  "meeting": "1" if current.meeting else ""}, ref)
-    new = view.query()
-    if new == (search or ""):
+    # The selectors are drawn with the view already in the address (a first visit to `/` means the default
+    # view): rewriting the address to spell out the same view would draw the whole page a second time.
+    if view == current:
         raise dash.exceptions.PreventUpdate
-    return new
+    return view.query()
 
 
 def period_options(data: dict):

@@ -3,6 +3,7 @@ domain pages with drill-down, exceptions, meeting mode, the board selector and t
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -299,3 +300,26 @@ def test_about_the_data_lists_every_indicator_with_a_link(page, shoot):
     hrefs = set(page.eval_on_selector_all("main a[href^='/indicator/']", "els => els.map(e => e.getAttribute('href'))"))
     assert hrefs == {f"/indicator/{code}" for code in registry().indicators}
     shoot(page, "about")
+
+
+def callback_outputs(page) -> list[str]:
+    """The output of every callback the page posts, as it posts it."""
+    posted: list[str] = []
+
+    def on_request(request):
+        if "_dash-update-component" in request.url:
+            posted.append(json.loads(request.post_data or "{}").get("output", ""))
+
+    page.on("request", on_request)
+    return posted
+
+
+@pytest.mark.parametrize("path,content", [("/", "scorecard.children"), ("/?board=havering", "scorecard.children"),
+                                          ("/exceptions", "exceptions-grid.rowData")])
+def test_a_first_visit_draws_the_page_once(page, path, content):
+    """Opening a page asks the server for its content once: no second round because the address was rewritten."""
+    posted = callback_outputs(page)
+    visit(page, path)
+    page.wait_for_timeout(500)  # anything the first round set off
+    assert sum(content in o for o in posted) == 1, posted
+    assert sum("_pages_content" in o for o in posted) == 1, posted

@@ -108,6 +108,14 @@ def test_the_same_view_does_not_rewrite_the_url(loaded_db):
         filters.on_filter_change("havering", "havering", "latest", "?board=havering&area=havering")
 
 
+@pytest.mark.parametrize("search", ["", None, "?board=havering", "?period=latest&board=havering"])
+def test_the_default_view_spelled_another_way_does_not_rewrite_the_url(loaded_db, search):
+    """A first visit to / draws the selectors with the default view: writing it out in the address would draw
+    the page twice."""
+    with pytest.raises(PreventUpdate):
+        filters.on_filter_change("havering", "havering", "latest", search)
+
+
 def test_period_options_are_the_years_with_figures_newest_first(loaded_db):
     options, as_of = filters.period_options(HAVERING)
     values = [o["value"] for o in options]
