@@ -199,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sqlalchemy.exc import DBAPIError
+
     from data_access.db import DatabaseUnavailable
 
     args = build_parser().parse_args(argv)
@@ -207,6 +209,22 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseUnavailable as e:
         print(f"board-dashboard: {e}", file=sys.stderr)
         return 2
+    except DBAPIError:
+        if not _schema_missing():
+            raise
+        print("board-dashboard: the database has no tables yet; run `board-dashboard init-db` first "
+              "(it creates them and loads the bundled dataset)", file=sys.stderr)
+        return 2
+
+
+def _schema_missing() -> bool:
+    """True when the configured database has never been set up (no migration applied)."""
+    from data_access import migrate
+
+    try:
+        return migrate.current_revision() is None
+    except Exception:  # noqa: BLE001 - asked only to explain another failure; that one is re-raised
+        return False
 
 
 if __name__ == "__main__":

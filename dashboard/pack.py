@@ -213,7 +213,7 @@ def _chart_images(view: ViewState, ref, suppress: bool) -> dict[str, list[tuple[
         rows = queries.domain_observations(codes, context.view_areas(ref, view.board))
         end = as_of_end(view.period)
         if end is not None and not rows.empty:
-            rows = rows[rows["end_date"].map(lambda d: d <= end)]
+            rows = rows[[d <= end for d in rows["end_date"]]]
         headline = rows[rows["breakdown_dimension"] == ""] if not rows.empty else rows
         for code in codes:
             if len(figs.get(domain, [])) >= MAX_CHARTS_PER_DOMAIN or headline.empty:

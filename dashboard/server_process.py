@@ -7,11 +7,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,11 +40,8 @@ def server_process(command: Callable[[int], list[str]], env: dict[str, str], *, 
             while True:
                 if proc.poll() is not None:
                     raise RuntimeError(f"the server exited with {proc.returncode}{see}")
-                try:
-                    if requests.get(url + "/healthz", timeout=2).status_code in ready:
-                        break
-                except requests.RequestException:
-                    pass
+                if _status(url + "/healthz") in ready:
+                    break
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"the server did not answer /healthz within {timeout:.0f} s{see}")
                 time.sleep(0.2)
@@ -59,3 +56,14 @@ def server_process(command: Callable[[int], list[str]], env: dict[str, str], *, 
     finally:
         if log_path:
             log.close()
+
+
+def _status(url: str) -> int | None:
+    """The HTTP status a GET of `url` answers with, or None when nothing answers (yet)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except (urllib.error.URLError, OSError):
+        return None

@@ -20,7 +20,7 @@ from data_access.models import (
     RagRule,
 )
 
-O = Observation
+O = Observation  # noqa: E741 - the table, as in the SQL it builds
 
 
 def _read(stmt) -> pd.DataFrame:

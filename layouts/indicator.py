@@ -7,11 +7,11 @@ import difflib
 from dash import html
 
 from dashboard import ids
-from dashboard.registry import registry
-from dashboard.view import view_from_query
 from dashboard.auth import current_user, has_role
 from dashboard.challenges import suggested_owner
+from dashboard.registry import registry
 from dashboard.returns.access import may_see_child_level
+from dashboard.view import view_from_query
 from layouts.components import filter_bar, loading, view_store
 from layouts.review import indicator_review_sections
 

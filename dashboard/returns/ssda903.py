@@ -313,7 +313,7 @@ def _code(where: str, row: dict, col: str, allowed: set[str], errors: Errors, *,
         return ""
     if v not in allowed:
         shown = ", ".join(sorted(allowed)) if len(allowed) <= 30 else "the DfE code set"
-        errors.add(where, col, f"'{v}' is not a {col} code (expected one of {shown})")
+        errors.add(where, col, f"'{v}' is not a valid {col} code (expected one of {shown})")
     return v
 
 

@@ -780,3 +780,10 @@ def test_gunicorn_without_sign_in_refuses_forwarded_requests(tmp_path):
         assert requests.get(url + "/_dash-layout", timeout=10).status_code == 200
         r = requests.get(url + "/_dash-layout", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=10)
         assert r.status_code == 403 and "AUTH_MODE=password" in r.text
+
+
+def test_a_user_command_on_a_database_never_set_up_says_to_run_init_db(monkeypatch, capsys, settings):
+    code, _out, err = run_cli(monkeypatch, capsys, settings, "user", "list")
+    assert code == 2
+    assert "no tables yet" in err and "board-dashboard init-db" in err
+    assert "Traceback" not in err

@@ -107,13 +107,13 @@ def rejected(path: Path) -> ImportRejected:
 
 
 BAD_ROWS = [
-    ("unknown indicator", "contactz,havering,2014-15,,,1,,,,,,,", "row 2", "indicator", "unknown indicator 'contactz'; did you mean 'contacts'"),
-    ("unknown area", "contacts,haverin,2014-15,,,1,,,,,,,", "row 2", "area", "unknown area 'haverin'; did you mean 'havering'"),
+    ("unknown indicator", "contactz,havering,2014-15,,,1,,,,,,,", "row 2", "indicator", "unknown indicator 'contactz'; did you mean 'contacts'"),  # noqa: E501
+    ("unknown area", "contacts,haverin,2014-15,,,1,,,,,,,", "row 2", "area", "unknown area 'haverin'; did you mean 'havering'"),  # noqa: E501
     ("unparseable period", "contacts,havering,2014-16,,,1,,,,,,,", "row 2", "period", "financial year"),
     ("non-numeric value", "contacts,havering,2014-15,,,lots,,,,,,,", "row 2", "value", "'lots' is not a number"),
-    ("percent outside 0-100", "referrals_to_assessment_pct,havering,2014-15,,,105,,,,,,,", "row 2", "value", "outside 0-100"),
-    ("numerator > denominator", "referrals_to_assessment_pct,havering,2014-15,,,50,30,20,,,,,", "row 2", "numerator", "greater than denominator"),
-    ("unknown breakdown", "contacts,havering,2014-15,colour,red,1,,,,,,,", "row 2", "breakdown_dimension", "has no breakdown 'colour'"),
+    ("percent outside 0-100", "referrals_to_assessment_pct,havering,2014-15,,,105,,,,,,,", "row 2", "value", "outside 0-100"),  # noqa: E501
+    ("numerator > denominator", "referrals_to_assessment_pct,havering,2014-15,,,50,30,20,,,,,", "row 2", "numerator", "greater than denominator"),  # noqa: E501
+    ("unknown breakdown", "contacts,havering,2014-15,colour,red,1,,,,,,,", "row 2", "breakdown_dimension", "has no breakdown 'colour'"),  # noqa: E501
     ("unit mismatch", "contacts,havering,2014-15,,,1,,,percent,,,,", "row 2", "unit", "measured in count"),
 ]
 

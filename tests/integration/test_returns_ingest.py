@@ -158,7 +158,7 @@ def test_a_bad_903_file_names_its_row_and_column_and_changes_nothing(empty_db, s
     episodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
     r = cli(empty_db, "ingest-903", str(folder), "--la", "havering", "--year", str(YEAR), "--quiet")
     assert r.returncode == 1
-    assert f"{episodes.name}, row 5, column 'RNE': 'Q' is not a RNE code" in r.stderr
+    assert f"{episodes.name}, row 5, column 'RNE': 'Q' is not a valid RNE code" in r.stderr
     assert "nothing was changed" in r.stderr
     assert count(Observation) == 0 and count(ChildLevelRow) == 0 and count(ReturnIngest) == 0
 

@@ -293,13 +293,13 @@ def _rewrite(path: Path, row: int, column: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(("table", "column", "value", "says"), [
-    ("Episodes", "RNE", "Q", "'Q' is not a RNE code"),
+    ("Episodes", "RNE", "Q", "'Q' is not a valid RNE code"),
     ("Episodes", "DECOM", "2021/05/01", "not a date; write dd/mm/yyyy"),
     ("Episodes", "DEC", "01/04/2021", "before the episode began"),
     ("Episodes", "PLACE", "", "is empty; give a code"),
-    ("Header", "ETHNIC", "WHITE", "'WHITE' is not a ETHNIC code"),
+    ("Header", "ETHNIC", "WHITE", "'WHITE' is not a valid ETHNIC code"),
     ("OC3", "DOB", "01/06/2009", "turns 13"),
-    ("OC3", "ACCOM", "Q1", "'Q1' is not a ACCOM code"),
+    ("OC3", "ACCOM", "Q1", "'Q1' is not a valid ACCOM code"),
 ])
 def test_a_bad_cell_is_named_by_file_row_and_column(tmp_path, table, column, value, says):
     folder = _valid(tmp_path)

@@ -118,11 +118,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['indicator_id'], ['indicator.id'], ),
     sa.ForeignKeyConstraint(['period_id'], ['period.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('indicator_id', 'area_id', 'period_id', 'breakdown_dimension', 'breakdown_value', name='uq_observation_key')
+    sa.UniqueConstraint('indicator_id', 'area_id', 'period_id', 'breakdown_dimension', 'breakdown_value', name='uq_observation_key')  # noqa: E501
     )
     with op.batch_alter_table('observation', schema=None) as batch_op:
-        batch_op.create_index('ix_observation_area_headline', ['area_id', 'breakdown_dimension', 'indicator_id', 'period_id'], unique=False)
-        batch_op.create_index('ix_observation_indicator_breakdown', ['indicator_id', 'breakdown_dimension', 'area_id'], unique=False)
+        batch_op.create_index('ix_observation_area_headline', ['area_id', 'breakdown_dimension', 'indicator_id', 'period_id'], unique=False)  # noqa: E501
+        batch_op.create_index('ix_observation_indicator_breakdown', ['indicator_id', 'breakdown_dimension', 'area_id'], unique=False)  # noqa: E501
 
     op.create_table('rag_rule',
     sa.Column('id', sa.Integer(), nullable=False),

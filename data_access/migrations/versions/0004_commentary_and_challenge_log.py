@@ -1,13 +1,12 @@
 """commentary and challenge log
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0001
 Create Date: 2026-11-22 02:38:33.479885
 """
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = "0004"
 down_revision = "0001"
