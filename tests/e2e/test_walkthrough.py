@@ -88,7 +88,21 @@ def test_board_member_goes_from_the_scorecard_to_a_tile_to_its_indicator_page(pa
     body = page.inner_text("#indicator-content")
     assert "How it is rated" in body and RAG_WORDS[worst["rag"]] in body
     assert page.locator("#indicator-content .js-plotly-plot").count() >= 1
-    shoot(page, f"indicator-{board}-{worst['code']}", doc="indicator" if board == "havering" else None)
+    shoot(page, f"indicator-{board}-{worst['code']}")
+
+
+def test_the_subgroup_reads_an_indicators_trend_and_whether_to_trust_it(page, shoot):
+    """Assessments within 45 days in Havering: a trend over several years, and a figure two documents give
+    differently, flagged beside it."""
+    visit(page, "/indicator/assessments_within_45_days_pct?board=havering")
+    spec = registry().indicators["assessments_within_45_days_pct"]
+    assert page.inner_text("h1") == spec.title
+    trend = page.locator("#indicator-content .js-plotly-plot").first
+    years = {p["custom"][2] for p in chart_points(trend.element_handle())}
+    assert len(years) >= 3, years
+    flags = page.locator(".dq-flags").inner_text()
+    assert "Data-quality flags" in flags and "gives" in flags, flags
+    shoot(page, "indicator-havering-assessments", doc="indicator")
 
 
 def test_a_tile_without_a_figure_says_so_and_is_not_rated(page):
