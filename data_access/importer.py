@@ -89,7 +89,9 @@ class ImportResult:
 
 
 @dataclass
-class _Errors:
+class Errors:
+    """Collects every row error of a file (up to MAX_ERRORS) so the user can fix them all at once."""
+
     items: list[RowError] = field(default_factory=list)
     more: int = 0
 
@@ -101,6 +103,10 @@ class _Errors:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ImportRejected(self.items, self.more)
 
 
 # ------------------------------------------------------------------ reading files
@@ -325,7 +331,7 @@ class _Reference:
         return pid, p.code
 
 
-def _check_row(where: str, row: dict[str, str], ref: _Reference, errors: _Errors) -> tuple | None:
+def _check_row(where: str, row: dict[str, str], ref: _Reference, errors: Errors) -> tuple | None:
     cell = row.get
 
     def get(k: str) -> str:
@@ -422,6 +428,19 @@ def _blank_or_template(row: dict[str, str]) -> str | None:
     return None
 
 
+def _count_and_check(where: str, row: dict[str, str], ref: _Reference, errors: Errors,
+                     result: ImportResult) -> tuple | None:
+    """What both readers do with a row: pass over a blank one, count and pass over an unfilled template row, and
+    count and check any other (None when it is wrong or passed over)."""
+    kind = _blank_or_template(row)
+    if kind == "template":
+        result.skipped_blank += 1
+    if kind:
+        return None
+    result.rows += 1
+    return _check_row(where, row, ref, errors)
+
+
 def _floats(raw: np.ndarray, mask: np.ndarray) -> np.ndarray:
     out = np.full(len(raw), np.nan)
     if mask.any():
@@ -440,7 +459,7 @@ def _plain_number(x: str) -> bool:
     return _PLAIN_NUMBER.fullmatch(x) is not None
 
 
-def _check_frame(first: int, frame: pd.DataFrame, ref: _Reference, errors: _Errors,
+def _check_frame(first: int, frame: pd.DataFrame, ref: _Reference, errors: Errors,
                  result: ImportResult) -> tuple[dict[str, list], list[tuple]]:
     """Check a frame of CSV rows (row numbers from `first`) a column at a time.
 
@@ -499,14 +518,8 @@ def _check_frame(first: int, frame: pd.DataFrame, ref: _Reference, errors: _Erro
 
     rows: list[tuple] = []
     for i in np.flatnonzero(~ok):
-        row = {c: frame[c].iat[i] for c in frame.columns}
-        kind = _blank_or_template(row)
-        if kind == "template":
-            result.skipped_blank += 1
-        if kind:
-            continue
-        result.rows += 1
-        checked = _check_row(f"row {first + i}", row, ref, errors)
+        checked = _count_and_check(f"row {first + i}", {c: frame[c].iat[i] for c in frame.columns}, ref, errors,
+                                   result)
         if checked is not None:
             rows.append((first + int(i), *checked, None))
     result.rows += int(ok.sum())
@@ -661,7 +674,7 @@ def _merge(conn: Connection, run_id: int, staged: int) -> tuple[int, int]:
     return added, updated
 
 
-def _duplicates(conn: Connection, errors: _Errors) -> None:
+def _duplicates(conn: Connection, errors: Errors) -> None:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("ANALYZE import_staging")  # a temporary table has no statistics until asked
     rows = conn.execute(text(
@@ -677,17 +690,11 @@ def _duplicates(conn: Connection, errors: _Errors) -> None:
 
 
 def _stage_rows(staging: _Staging, records: Iterator[tuple[str, dict[str, str]]], ref: _Reference,
-                errors: _Errors, result: ImportResult) -> None:
+                errors: Errors, result: ImportResult) -> None:
     """The row-by-row reader: check each row and stage it (rownum counts the rows, row_where says where)."""
     chunk: list[tuple] = []
     for where, row in records:
-        kind = _blank_or_template(row)
-        if kind == "template":
-            result.skipped_blank += 1
-        if kind:
-            continue
-        result.rows += 1
-        checked = _check_row(where, row, ref, errors)
+        checked = _count_and_check(where, row, ref, errors, result)
         if checked is not None and not errors:
             chunk.append((result.rows, *checked, where))
             if len(chunk) >= CHUNK:
@@ -697,7 +704,7 @@ def _stage_rows(staging: _Staging, records: Iterator[tuple[str, dict[str, str]]]
         staging.write(chunk)
 
 
-def _stage_frames(staging: _Staging, path: Path, ref: _Reference, errors: _Errors, result: ImportResult,
+def _stage_frames(staging: _Staging, path: Path, ref: _Reference, errors: Errors, result: ImportResult,
                   progress: Callable[[int], None] | None) -> None:
     """The column-at-a-time reader (CSV): check each frame and stage it (rownum is the CSV row number)."""
     for first, frame in _read_csv_frames(path, progress):
@@ -717,7 +724,7 @@ def import_file(path: Path | str, *, dry_run: bool = False, actor: str = "",
     `row_by_row` reads a CSV file with the row-by-row reader only (the two readers give the same result; the
     tests hold them to it)."""
     path = Path(path)
-    errors = _Errors()
+    errors = Errors()
     result = ImportResult(dry_run=dry_run)
     engine = get_engine()
     with engine.connect() as conn:
@@ -736,7 +743,7 @@ def import_file(path: Path | str, *, dry_run: bool = False, actor: str = "",
                     staged_by_frames = True
                 except _NeedsRowReader:
                     staging.finish()
-                    errors, result = _Errors(), ImportResult(dry_run=dry_run)
+                    errors, result = Errors(), ImportResult(dry_run=dry_run)
                     conn.exec_driver_sql("DELETE FROM import_staging")
             if not staged_by_frames:
                 records = _read_xlsx(path, progress) if kind == "xlsx" else _read_csv(path, progress)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from data_access.importer import COLUMNS, MAX_ERRORS, ImportRejected, RowError
+from data_access.importer import COLUMNS, Errors  # noqa: F401 - Errors: re-exported for the return readers
 
 AGE_BANDS = ("under_1", "1_to_4", "5_to_9", "10_to_15", "16_plus")
 
@@ -75,27 +75,6 @@ class Repair:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.rule}: {self.message}"
-
-
-class Errors:
-    """Collects every row error of a file (up to a limit) so the user can fix them all at once."""
-
-    def __init__(self) -> None:
-        self.items: list[RowError] = []
-        self.more = 0
-
-    def add(self, where: str, column: str, message: str) -> None:
-        if len(self.items) < MAX_ERRORS:
-            self.items.append(RowError(where, column, message))
-        else:
-            self.more += 1
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise ImportRejected(self.items, self.more)
 
 
 def percent(numerator: int, denominator: int) -> float:

@@ -53,7 +53,7 @@ def reference_db(tmp_path_factory):
 
 def by_rows(first: int, frame: pd.DataFrame, ref) -> tuple[list, list[str], tuple[int, int]]:
     """What the row-by-row check makes of each row of the frame."""
-    errors, result, staged = importer._Errors(), importer.ImportResult(), []
+    errors, result, staged = importer.Errors(), importer.ImportResult(), []
     for i, row in enumerate(frame.to_dict("records")):
         kind = importer._blank_or_template(row)
         if kind == "template":
@@ -61,14 +61,14 @@ def by_rows(first: int, frame: pd.DataFrame, ref) -> tuple[list, list[str], tupl
         if kind:
             continue
         result.rows += 1
-        checked = importer._check_row(f"row {first + i}", row, ref, errors)
+        checked = importer._check_row(f"row {first + i}", row, ref, errors)  # the reference path, spelled out
         if checked is not None:
             staged.append((first + i, *checked, None))
     return staged, [str(e) for e in errors.items], (result.rows, result.skipped_blank)
 
 
 def by_frame(first: int, frame: pd.DataFrame, ref) -> tuple[list, list[str], tuple[int, int]]:
-    errors, result = importer._Errors(), importer.ImportResult()
+    errors, result = importer.Errors(), importer.ImportResult()
     columns, rows = importer._check_frame(first, frame, ref, errors, result)
     staged = sorted([*zip(*(columns[c] for c in importer._STAGING_COLS), strict=True), *rows])
     return staged, [str(e) for e in errors.items], (result.rows, result.skipped_blank)
