@@ -51,6 +51,17 @@ def cmd_init_db(args, settings: Settings) -> int:
     return 0
 
 
+def report_rejected(e, what: str, advice: str) -> int:
+    """Tell the user that nothing was changed, every error found, and what to do next; the exit status."""
+    print(f"board-dashboard: {what}; nothing was changed.", file=sys.stderr)
+    for err in e.errors:
+        print(f"  {err}", file=sys.stderr)
+    if e.more:
+        print(f"  ... and {e.more} more errors", file=sys.stderr)
+    print(f"{advice} (use --dry-run to check without writing).", file=sys.stderr)
+    return 1
+
+
 def cmd_export(args, settings: Settings) -> int:
     from data_access.exporter import export_csv
 
@@ -76,14 +87,8 @@ def cmd_import(args, settings: Settings) -> int:
             r = services.import_dataset(path, dry_run=args.dry_run, actor=cli_actor(), progress=bar.update)
         except ImportRejected as e:
             bar.close()
-            print(f"board-dashboard: {path.name} was not imported; nothing was changed.", file=sys.stderr)
-            for err in e.errors:
-                print(f"  {err}", file=sys.stderr)
-            if e.more:
-                print(f"  ... and {e.more} more errors", file=sys.stderr)
-            print("Fix these rows and import the file again (use --dry-run to check without writing).",
-                  file=sys.stderr)
-            return 1
+            return report_rejected(e, f"{path.name} was not imported",
+                                   "Fix these rows and import the file again")
     verb = "would be" if args.dry_run else "were"
     print(f"{r.rows} rows read: {r.added} added, {r.updated} updated, {r.unchanged} unchanged"
           + (f" ({verb} applied: dry run, nothing written)" if args.dry_run else ""))

@@ -30,6 +30,7 @@ def _prepare(settings: Settings) -> str | None:
 def _run_ingest(args, settings: Settings, what: str, work) -> int:
     from tqdm import tqdm
 
+    from dashboard.cli import report_rejected
     from data_access.importer import ImportRejected
 
     problem = _prepare(settings)
@@ -48,13 +49,7 @@ def _run_ingest(args, settings: Settings, what: str, work) -> int:
             report = work(key, progress)
         except ImportRejected as e:
             bar.close()
-            print(f"board-dashboard: {what} was not ingested; nothing was changed.", file=sys.stderr)
-            for err in e.errors:
-                print(f"  {err}", file=sys.stderr)
-            if e.more:
-                print(f"  ... and {e.more} more errors", file=sys.stderr)
-            print("Fix these and run the command again (use --dry-run to check without writing).", file=sys.stderr)
-            return 1
+            return report_rejected(e, f"{what} was not ingested", "Fix these and run the command again")
     _print_report(report)
     return 0
 
