@@ -746,8 +746,7 @@ def import_file(path: Path | str, *, dry_run: bool = False, actor: str = "",
                     errors, result = Errors(), ImportResult(dry_run=dry_run)
                     conn.exec_driver_sql("DELETE FROM import_staging")
             if not staged_by_frames:
-                records = _read_xlsx(path, progress) if kind == "xlsx" else _read_csv(path, progress)
-                _stage_rows(staging, records, ref, errors, result)
+                _stage_rows(staging, read_records(path, progress), ref, errors, result)
             staging.finish()
             if result.rows == 0 and not errors:
                 errors.add("file", "", "the file has a header but no data rows")
