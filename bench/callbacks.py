@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import requests
 
 from bench.browser import UPDATE_PATH
-from dashboard import ids
+from dashboard.web import ids
 
 CSRF_COOKIE = "_csrf_token"
 REQUEST_TIMEOUT = 30

@@ -65,7 +65,7 @@ class ScaleDatabase:
 
 def prepare(dbs: BenchDatabases, rows: int, workdir: Path, name: str | None = None) -> ScaleDatabase:
     """A new scale database: the schema, the registry, the board's bundled figures, the synthetic areas."""
-    from dashboard import services
+    from dashboard.services import dataset as services
     from dashboard.settings import Settings
 
     name = name or f"bench_scale_{rows}"
@@ -163,8 +163,8 @@ HEADLINE_KINDS = ("board_scorecard", "board_drill", "synthetic_drill")
 def time_queries(sdb: ScaleDatabase, seed: int = SEED) -> QueryTimings:
     """Time headline_observations (the scorecard) and drill_rows (the drill panel) as the dashboard calls
     them."""
-    from dashboard.context import view_areas
-    from dashboard.view import Reference
+    from dashboard.reference.view import Reference
+    from dashboard.services.context import view_areas
     from data_access import db, queries
 
     db.configure(sdb.url)

@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from bench.common import VENV_BIN
-from dashboard.server_process import server_process
+from dashboard.web.server_process import server_process
 
 # One access-log line per request with the time the server spent on it (microseconds), to look into outliers.
 ACCESS_LOG = ["--access-logfile", "-", "--access-logformat", "%(t)s pid=%(p)s status=%(s)s us=%(D)s %(U)s"]

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard.registry import DATASET_DIR, IndicatorSpec, registry
+from dashboard.reference.registry import DATASET_DIR, IndicatorSpec, registry
 from data_access.importer import COLUMNS
 from data_access.periods import Period, financial_year, month, quarter
 from data_access.periods import months as months_run

@@ -8,9 +8,9 @@ import dash
 from dash import ALL, Input, Output, State, ctx, html
 from flask import abort
 
-from dashboard import context, ids
 from dashboard.auth import actor, current_user, has_role, require_role
-from dashboard.challenges import (
+from dashboard.reference.registry import registry
+from dashboard.rules.challenges import (
     ACTION_EVENTS,
     MAX_QUESTION,
     MAX_RESPONSE,
@@ -21,8 +21,9 @@ from dashboard.challenges import (
     next_status,
     role_for,
 )
-from dashboard.registry import registry
-from dashboard.scorecard import as_of_end
+from dashboard.rules.scorecard import as_of_end
+from dashboard.services import context
+from dashboard.web import ids
 from data_access import audit, queries, review_store
 from layouts.review import challenge_detail, challenge_rows, draft_card
 

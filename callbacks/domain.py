@@ -9,7 +9,9 @@ import dash
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, ctx, dcc
 
-from dashboard import context, figures, ids
+from dashboard.reports import figures
+from dashboard.services import context
+from dashboard.web import ids
 from data_access import queries
 from data_access.cache import cache
 from layouts.content import domain_charts, drill_content

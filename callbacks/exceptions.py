@@ -5,8 +5,9 @@ from __future__ import annotations
 import dash
 from dash import Input, Output
 
-from dashboard import context, ids
-from dashboard.scorecard import exceptions
+from dashboard.rules.scorecard import exceptions
+from dashboard.services import context
+from dashboard.web import ids
 from layouts.content import exceptions_rows
 from layouts.exceptions import columns
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State
 
-from dashboard import context, ids
-from dashboard.view import ViewState
+from dashboard.reference.view import ViewState
+from dashboard.services import context
+from dashboard.web import ids
 from data_access import queries
 from data_access.periods import financial_year
 

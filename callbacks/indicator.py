@@ -5,8 +5,9 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State
 
-from dashboard import context, ids
-from dashboard.scorecard import as_of_end
+from dashboard.rules.scorecard import as_of_end
+from dashboard.services import context
+from dashboard.web import ids
 from data_access import queries
 from layouts.content import indicator_body
 

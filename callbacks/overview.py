@@ -6,8 +6,10 @@ import dash
 from dash import Input, Output, State, dcc
 from flask import current_app
 
-from dashboard import context, ids, pack
-from dashboard.scorecard import scorecard
+from dashboard.reports import pack
+from dashboard.rules.scorecard import scorecard
+from dashboard.services import context
+from dashboard.web import ids
 from layouts.content import scorecard_sections
 
 

@@ -7,9 +7,8 @@ from datetime import date
 import dash
 from dash import Input, Output, State, html
 
-from dashboard import context, ids
 from dashboard.auth import actor, current_user, has_role, require_role
-from dashboard.challenges import (
+from dashboard.rules.challenges import (
     MAX_COMMENTARY,
     MAX_QUESTION,
     ChallengeRuleError,
@@ -18,7 +17,9 @@ from dashboard.challenges import (
     drafts_from_breakdowns,
     parse_due_date,
 )
-from dashboard.scorecard import as_of_end
+from dashboard.rules.scorecard import as_of_end
+from dashboard.services import context
+from dashboard.web import ids
 from data_access import audit, queries, review_store
 from layouts.review import challenge_list, commentary_view, draft_card
 

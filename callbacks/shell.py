@@ -5,8 +5,8 @@ from __future__ import annotations
 import dash
 from dash import ALL, Input, Output
 
-from dashboard import ids
-from dashboard.view import view_from_query
+from dashboard.reference.view import view_from_query
+from dashboard.web import ids
 from layouts.shell import PAGES
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 
-from dashboard.registry import registry
+from dashboard.reference.registry import registry
 
 TITLE = "Safeguarding board dashboard"
 

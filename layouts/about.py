@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dash import html
 
-from dashboard.registry import registry
-from dashboard.scorecard import target_text
-from dashboard.view import registry_reference, source_titles
+from dashboard.reference.registry import registry
+from dashboard.reference.view import registry_reference, source_titles
+from dashboard.rules.scorecard import target_text
 
 
 def layout(**_query):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.view import view_from_query
+from dashboard.reference.view import view_from_query
+from dashboard.web import ids
 from layouts.components import filter_bar, loading, view_store
 from layouts.review import challenges_filters, challenges_grid
 from layouts.shell import board_name, page_header

@@ -5,12 +5,12 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.formatting import format_value
-from dashboard.rag import ICONS, WORDS
-from dashboard.registry import registry
-from dashboard.scorecard import Assessment
-from dashboard.view import ViewState
+from dashboard.reference.registry import registry
+from dashboard.reference.view import ViewState
+from dashboard.rules.formatting import format_value
+from dashboard.rules.rag import ICONS, WORDS
+from dashboard.rules.scorecard import Assessment
+from dashboard.web import ids
 
 
 def view_store(view: ViewState) -> dcc.Store:

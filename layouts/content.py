@@ -7,12 +7,13 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import figures, ids
-from dashboard.formatting import format_change, format_value
-from dashboard.rag import Rule, Status, rate
-from dashboard.registry import registry
-from dashboard.scorecard import Assessment, target_text
-from dashboard.view import Reference, ViewState, source_title
+from dashboard.reference.registry import registry
+from dashboard.reference.view import Reference, ViewState, source_title
+from dashboard.reports import figures
+from dashboard.rules.formatting import format_change, format_value
+from dashboard.rules.rag import Rule, Status, rate
+from dashboard.rules.scorecard import Assessment, target_text
+from dashboard.web import ids
 from layouts.components import empty_state, status_badge, tile
 
 GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.registry import registry
-from dashboard.view import view_from_query
+from dashboard.reference.registry import registry
+from dashboard.reference.view import view_from_query
+from dashboard.web import ids
 from layouts.components import drill_panel, filter_bar, loading, view_store
 from layouts.shell import board_name, page_header
 

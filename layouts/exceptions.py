@@ -6,8 +6,8 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashboard import ids
-from dashboard.view import view_from_query
+from dashboard.reference.view import view_from_query
+from dashboard.web import ids
 from layouts.components import filter_bar, loading, view_store
 from layouts.shell import board_name, page_header
 

@@ -6,12 +6,12 @@ import difflib
 
 from dash import html
 
-from dashboard import ids
 from dashboard.auth import current_user, has_role
-from dashboard.challenges import suggested_owner
-from dashboard.registry import registry
+from dashboard.reference.registry import registry
+from dashboard.reference.view import view_from_query
 from dashboard.returns.access import may_see_child_level
-from dashboard.view import view_from_query
+from dashboard.rules.challenges import suggested_owner
+from dashboard.web import ids
 from layouts.components import filter_bar, loading, view_store
 from layouts.review import indicator_review_sections
 

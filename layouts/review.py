@@ -10,8 +10,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.challenges import (
+from dashboard.reference.view import Reference, ViewState
+from dashboard.rules.challenges import (
     ACTIONS,
     MAX_COMMENTARY,
     MAX_QUESTION,
@@ -20,7 +20,7 @@ from dashboard.challenges import (
     Draft,
     is_overdue,
 )
-from dashboard.view import Reference, ViewState
+from dashboard.web import ids
 
 
 def _when(ts) -> str:
@@ -187,7 +187,7 @@ def challenges_grid() -> dag.AgGrid:
 
 
 def challenge_rows(df: pd.DataFrame, ref: Reference, today: date) -> list[dict]:
-    from dashboard.registry import registry
+    from dashboard.reference.registry import registry
 
     domains = registry().domains
     rows = []

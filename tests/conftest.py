@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from dashboard import services
+from dashboard.services import dataset as services
 from dashboard.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ import sys
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from dashboard.server_process import server_process
+from dashboard.web.server_process import server_process
 
 VENV_BIN = Path(sys.executable).parent
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dashboard.registry import registry
+from dashboard.reference.registry import registry
 from dashboard.returns import annex_a, ssda903
 from dashboard.returns.common import ChildRow, Repair, pseudonymise, write_import_csv
 from data_access.db import get_engine
@@ -87,7 +87,7 @@ def _stored(children: list[ChildRow], la: str, key: bytes) -> list[StoredRow]:
 
 def _import(figures, *, name: str, la: str, sources: dict[str, str], notes: dict[str, str], dry_run: bool,
             actor: str) -> ImportResult:
-    from dashboard import services
+    from dashboard.services import dataset as services
 
     units = {code: spec.unit for code, spec in registry().indicators.items()}
     with tempfile.TemporaryDirectory() as tmp:

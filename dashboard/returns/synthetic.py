@@ -40,7 +40,7 @@ ETHNIC_WORDS = {"WBRI": "a) WBRI", "WOTH": "d) WOTH", "WIRI": "b) WIRI", "WROM":
 
 
 def _refuse_dataset_folder(out: Path) -> None:
-    from dashboard.registry import DATASET_DIR
+    from dashboard.reference.registry import DATASET_DIR
 
     target = out.resolve()
     if target == DATASET_DIR.resolve() or DATASET_DIR.resolve() in target.parents:

@@ -7,7 +7,7 @@ import time
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from dashboard.registry import registry
+from dashboard.reference.registry import registry
 from data_access.periods import parse_period
 
 DOMAIN_PAGES = ["/front-door", "/child-protection", "/looked-after", "/care-leavers", "/training"]

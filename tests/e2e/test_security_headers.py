@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from dashboard.registry import registry
+from dashboard.reference.registry import registry
 from tests.conftest import ROOT
 from tests.e2e.conftest import NORMAL, SCREENSHOTS
 from tests.e2e.helpers import DOMAIN_PAGES, settle, watch_network

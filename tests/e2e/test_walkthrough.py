@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from dashboard.registry import registry
+from dashboard.reference.registry import registry
 from tests.e2e.conftest import MEETING
 from tests.e2e.helpers import (
     BOARDS,

@@ -24,9 +24,10 @@ from dash import Input, Output
 from requests.adapters import HTTPAdapter
 from sqlalchemy import select, update
 
-from dashboard import auth, services
-from dashboard.app import create_app
-from dashboard.passwords import hash_password
+from dashboard import auth
+from dashboard.auth.passwords import hash_password
+from dashboard.services import dataset as services
+from dashboard.web.app import create_app
 from data_access import audit, db
 from data_access import auth_models as am
 from data_access.models import utcnow
@@ -94,7 +95,7 @@ def cli(*args, env=None, input=None):
 def run_cli(monkeypatch, capsys, settings, *args: str, input: str = "") -> tuple[int, str, str]:
     """The command line in this process (its parser, commands and settings from the environment): quicker than a
     new interpreter per command. Returns (exit code, stdout, stderr)."""
-    from dashboard.cli import main
+    from dashboard.cli.main import main
 
     for k, v in cli_env(settings).items():
         monkeypatch.setenv(k, v)

@@ -19,8 +19,8 @@ from sqlalchemy.engine import make_url
 from bench import scale
 from bench.common import BenchDatabases
 from callbacks import domain
-from dashboard import services
-from dashboard.formatting import format_value
+from dashboard.rules.formatting import format_value
+from dashboard.services import dataset as services
 from data_access import queries
 from data_access.importer import COLUMNS
 from tests.conftest import require_or_skip

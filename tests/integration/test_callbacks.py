@@ -13,7 +13,7 @@ from dash._utils import AttributeDict
 from dash.exceptions import PreventUpdate
 
 from callbacks import domain, exceptions, filters, indicator, overview, shell
-from dashboard.registry import registry
+from dashboard.reference.registry import registry
 
 HAVERING = {"board": "havering", "area": "havering", "period": "latest", "meeting": False}
 TRIBOROUGH = {"board": "triborough", "area": "triborough", "period": "latest", "meeting": False}

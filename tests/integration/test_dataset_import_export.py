@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import services
+from dashboard.services import dataset as services
 from data_access import db
 from data_access.exporter import export_csv
 from data_access.importer import COLUMNS, ImportRejected

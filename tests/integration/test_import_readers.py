@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from dashboard import services
+from dashboard.services import dataset as services
 from dashboard.settings import Settings
 from data_access import db, importer
 from data_access.exporter import export_csv

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bench import synthetic
-from dashboard import services
-from dashboard.registry import DATASET_DIR, registry
+from dashboard.reference.registry import DATASET_DIR, registry
+from dashboard.services import dataset as services
 from data_access import db
 from data_access.importer import COLUMNS
 from data_access.models import Area, Observation

@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from dashboard import services
+from dashboard.services import dataset as services
 from data_access import db, migrate
 from data_access.all_models import Base
 

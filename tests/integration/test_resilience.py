@@ -12,7 +12,7 @@ import pytest
 import requests
 from sqlalchemy.engine import make_url
 
-from dashboard.server_process import free_port
+from dashboard.web.server_process import free_port
 from tests.conftest import _reset_pg, require_or_skip
 from tests.servers import running_server
 

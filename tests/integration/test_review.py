@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from dashboard import services
-from dashboard.pack import build_pack
-from dashboard.view import view_from_query
+from dashboard.reference.view import view_from_query
+from dashboard.reports.pack import build_pack
+from dashboard.services import dataset as services
 from data_access import review_store
 from data_access.review_store import ChallengeChange, VersionConflict
 
@@ -107,7 +107,7 @@ def test_the_pack_command_draws_the_charts_with_chromium(loaded_db, tmp_path):
     import os
     import sys
 
-    from dashboard.pack import chart_browser
+    from dashboard.reports.pack import chart_browser
 
     if chart_browser() is None:
         if os.environ.get("REQUIRE_BROWSER") == "1":

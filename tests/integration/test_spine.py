@@ -12,7 +12,7 @@ import pytest
 import redis
 import requests
 
-from dashboard import services
+from dashboard.services import dataset as services
 from dashboard.settings import Settings
 from data_access import cache as data_cache
 from data_access import db

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select
 
-from dashboard.registry import UNITS, registry
-from dashboard.template import LISTS_SHEET, README_SHEET, REFERENCE_COLUMNS, sheet_title
+from dashboard.reference.registry import UNITS, registry
+from dashboard.reports.template import LISTS_SHEET, README_SHEET, REFERENCE_COLUMNS, sheet_title
 from data_access import db
 from data_access.exporter import iter_rows
 from data_access.importer import COLUMNS

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import passwords
 from dashboard.auth import (
     ROLE_INCLUDES,
     ROLES,
     has_role,
     is_loopback_host,
     make_user,
+    passwords,
     require_role,
     safe_next,
     serving_refusal,

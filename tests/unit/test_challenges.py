@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.challenges import (
+from dashboard.rules.challenges import (
     ChallengeRuleError,
     clean_text,
     draft_for_assessment,
@@ -16,8 +16,8 @@ from dashboard.challenges import (
     next_status,
     parse_due_date,
 )
-from dashboard.rag import Direction, Rule, Status
-from dashboard.scorecard import Assessment, Comparison, Figure
+from dashboard.rules.rag import Direction, Rule, Status
+from dashboard.rules.scorecard import Assessment, Comparison, Figure
 
 TODAY = date(2016, 12, 1)
 POLICE = {"code": "police_attendance_icpc_pct", "title": "Police (CAIT) attendance at initial conferences",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import figures
-from dashboard.view import registry_reference
+from dashboard.reference.view import registry_reference
+from dashboard.reports import figures
 
 BOROUGHS = ["Tri-borough total", "Hammersmith & Fulham", "Kensington & Chelsea", "Westminster"]
 

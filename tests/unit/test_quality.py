@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.quality import parts_versus_total, percent_mismatches, run_checks, sources_disagree
+from dashboard.rules.quality import parts_versus_total, percent_mismatches, run_checks, sources_disagree
 
 COLUMNS = ["id", "indicator", "unit", "area", "area_kind", "board_id", "period", "breakdown_dimension",
            "breakdown_value", "value", "numerator", "denominator", "source_document", "source_line"]

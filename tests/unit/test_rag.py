@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from dashboard.rag import Rule, Status, comparator_gap, direction, off_target_since, rate, wilson_interval
+from dashboard.rules.rag import Rule, Status, comparator_gap, direction, off_target_since, rate, wilson_interval
 
 TARGET_85 = Rule("target", target=85, tolerance=5)
 TARGET_10_LOWER = Rule("target", target=10, tolerance=2)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dashboard.suppression import is_suppressed, shown
+from dashboard.rules.suppression import is_suppressed, shown
 
 
 @pytest.mark.parametrize("value,expected", [(0, "0"), (1, "c"), (5, "c"), (6, "6"), (1234, "1,234")])

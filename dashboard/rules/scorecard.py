@@ -8,8 +8,9 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.formatting import format_change, format_value
-from dashboard.rag import (
+from dashboard.reference.view import Reference
+from dashboard.rules.formatting import format_change, format_value
+from dashboard.rules.rag import (
     DEFAULT_SMALL_NUMBER_THRESHOLD,
     Direction,
     Rule,
@@ -21,7 +22,6 @@ from dashboard.rag import (
     rate,
     wilson_interval,
 )
-from dashboard.view import Reference
 from data_access.periods import parse_period
 
 

@@ -12,8 +12,8 @@ SHOWN_REPAIRS = 20
 
 def _prepare(settings: Settings) -> str | None:
     """Point at the database; refuse one that is not initialised; bring the indicator registry up to date."""
-    from dashboard import services
-    from dashboard.registry import registry
+    from dashboard.reference.registry import registry
+    from dashboard.services import dataset as services
     from data_access import db, migrate
     from data_access.reference import sync_reference
 
@@ -30,7 +30,7 @@ def _prepare(settings: Settings) -> str | None:
 def _run_ingest(args, settings: Settings, what: str, work) -> int:
     from tqdm import tqdm
 
-    from dashboard.cli import report_rejected
+    from dashboard.cli.main import report_rejected
     from data_access.importer import ImportRejected
 
     problem = _prepare(settings)
@@ -79,7 +79,7 @@ def _print_report(report) -> None:
 def _actor() -> str:
     """How the audit log names the person running the command."""
     try:
-        from dashboard.cli_users import cli_actor
+        from dashboard.cli.users import cli_actor
     except ImportError:  # a tree without sign-in
         return "cli"
     return cli_actor()

@@ -11,13 +11,13 @@ from flask import Flask, jsonify
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from dashboard import services
+from dashboard.services import dataset as services
 from dashboard.settings import Settings
 from data_access import db, migrate
 from data_access.cache import backend_name
 from data_access.models import Observation
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger(__name__)
 
 

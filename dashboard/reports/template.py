@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dashboard.registry import UNITS, Registry, registry
+from dashboard.reference.registry import UNITS, Registry, registry
 from data_access.importer import COLUMNS
 from data_access.periods import ACCEPTED
 

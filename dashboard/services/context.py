@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, has_app_context
 
-from dashboard.rag import DEFAULT_SMALL_NUMBER_THRESHOLD
-from dashboard.scorecard import Assessor
-from dashboard.view import Reference, ViewState
+from dashboard.reference.view import Reference, ViewState
+from dashboard.rules.rag import DEFAULT_SMALL_NUMBER_THRESHOLD
+from dashboard.rules.scorecard import Assessor
 from data_access import queries
 
 

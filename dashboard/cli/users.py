@@ -45,7 +45,7 @@ def _setup(settings: Settings) -> None:
 
 def _read_password(args, name: str) -> tuple[str | None, str | None]:
     """(password, None) or (None, why not)."""
-    from dashboard.passwords import password_problem
+    from dashboard.auth.passwords import password_problem
 
     if args.password_stdin:
         line = sys.stdin.readline()
@@ -112,7 +112,7 @@ def _named_user(args, settings: Settings, *, new: bool = False) -> Iterator[tupl
 
 @_refusal_fails
 def cmd_user_add(args, settings: Settings) -> int:
-    from dashboard.passwords import hash_password
+    from dashboard.auth.passwords import hash_password
     from data_access import audit, db
     from data_access import auth_models as am
 
@@ -182,7 +182,7 @@ def cmd_user_set_role(args, settings: Settings) -> int:
 
 @_refusal_fails
 def cmd_user_set_password(args, settings: Settings) -> int:
-    from dashboard.passwords import hash_password
+    from dashboard.auth.passwords import hash_password
     from data_access import audit, db
     from data_access import auth_models as am
 
@@ -257,7 +257,7 @@ def _limit(raw: str) -> int:
 
 def add_commands(sub) -> None:
     """Add `user` and `audit` to the command line."""
-    from dashboard.roles import ROLE_DESCRIPTIONS, ROLES
+    from dashboard.auth.roles import ROLE_DESCRIPTIONS, ROLES
 
     roles_help = "; ".join(f"{r}: {d}" for r, d in ROLE_DESCRIPTIONS.items())
     u = sub.add_parser("user", help="manage who can sign in and their roles", description=(

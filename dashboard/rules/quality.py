@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.formatting import format_value
+from dashboard.rules.formatting import format_value
 
 # A stated percentage is rounded by its publisher: 11.6 may stand for 11.55-11.65, 12 for 11.5-12.5.
 PERCENT_ROUNDING = 0.5

@@ -11,14 +11,14 @@ from dashboard.settings import Settings
 
 
 def _setup(settings: Settings) -> None:
-    from dashboard import services
+    from dashboard.services import dataset as services
 
     services.bootstrap(settings)
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from dashboard.app import create_app
     from dashboard.auth import serving_refusal
+    from dashboard.web.app import create_app
 
     refusal = serving_refusal(settings, args.host)  # AUTH_MODE=none serves this computer only
     if refusal:
@@ -43,7 +43,7 @@ def _display_host(host: str) -> str:
 
 
 def cmd_init_db(args, settings: Settings) -> int:
-    from dashboard import services
+    from dashboard.services import dataset as services
 
     _setup(settings)
     services.init_database(load_bundled=not args.empty, echo=print)
@@ -74,8 +74,8 @@ def cmd_export(args, settings: Settings) -> int:
 def cmd_import(args, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from dashboard import services
-    from dashboard.cli_users import cli_actor
+    from dashboard.cli.users import cli_actor
+    from dashboard.services import dataset as services
     from data_access.importer import ImportRejected
 
     _setup(settings)
@@ -96,7 +96,7 @@ def cmd_import(args, settings: Settings) -> int:
 
 
 def cmd_check(args, settings: Settings) -> int:
-    from dashboard import services
+    from dashboard.services import dataset as services
     from data_access.queries import quality_flags
 
     _setup(settings)
@@ -108,7 +108,7 @@ def cmd_check(args, settings: Settings) -> int:
 
 
 def cmd_indicators(args, settings: Settings) -> int:
-    from dashboard.registry import registry
+    from dashboard.reference.registry import registry
 
     for i in registry().indicators.values():
         print(f"{i.code:45} {i.domain:17} {i.unit:13} {i.title}")
@@ -118,8 +118,9 @@ def cmd_indicators(args, settings: Settings) -> int:
 def cmd_pack(args, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from dashboard import pack, services
-    from dashboard.view import registry_reference, view_from_query
+    from dashboard.reference.view import registry_reference, view_from_query
+    from dashboard.reports import pack
+    from dashboard.services import dataset as services
 
     app = services.bootstrap(settings)
     ref = registry_reference()
@@ -196,7 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="no progress line")
     s.set_defaults(func=cmd_pack)
 
-    from dashboard import cli_returns, cli_users, template
+    from dashboard.cli import returns as cli_returns
+    from dashboard.cli import users as cli_users
+    from dashboard.reports import template
 
     for module in (template, cli_users, cli_returns):
         module.add_commands(sub)

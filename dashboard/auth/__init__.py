@@ -11,7 +11,7 @@ AUTH_MODE (dashboard.settings):
 - `header`: a trusted reverse proxy (the council's single sign-on) names the user and roles in AUTH_USER_HEADER
   and AUTH_ROLES_HEADER; those headers are believed only from TRUSTED_PROXIES, and any other caller is refused.
 
-Roles, and how they include each other, are in dashboard.roles (re-exported here): viewer < contributor < chair;
+Roles, and how they include each other, are in dashboard.auth.roles (re-exported here): viewer < contributor < chair;
 analyst includes contributor (not chair); admin includes every role.
 
 CSRF: with sign-in on, every request that is not GET/HEAD/OPTIONS must carry this browser session's token: Dash's
@@ -55,9 +55,9 @@ import flask
 from flask import abort, current_app, g, has_request_context, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-from dashboard import passwords
-from dashboard.roles import ROLE_DESCRIPTIONS as ROLE_DESCRIPTIONS  # re-exported for the rest of the app
-from dashboard.roles import ROLE_INCLUDES, ROLES, User, has_role, make_user
+from dashboard.auth import passwords
+from dashboard.auth.roles import ROLE_DESCRIPTIONS as ROLE_DESCRIPTIONS  # re-exported for the rest of the app
+from dashboard.auth.roles import ROLE_INCLUDES, ROLES, User, has_role, make_user
 from dashboard.settings import Settings
 from data_access import audit, db
 from data_access import auth_models as am

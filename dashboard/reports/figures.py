@@ -8,9 +8,9 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.formatting import UNIT_AXIS, format_value
-from dashboard.rag import COLOURS, Rule
-from dashboard.view import Reference, source_title
+from dashboard.reference.view import Reference, source_title
+from dashboard.rules.formatting import UNIT_AXIS, format_value
+from dashboard.rules.rag import COLOURS, Rule
 
 # Okabe-Ito, for series (areas, categories); the board's own areas take the strong colours first.
 SERIES = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]

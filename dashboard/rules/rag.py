@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dashboard.formatting import format_change, format_value
+from dashboard.rules.formatting import format_change, format_value
 
 RAGS = ("red", "amber", "green", "none")
 WORDS = {"red": "Red", "amber": "Amber", "green": "Green", "none": "Not rated"}

@@ -40,14 +40,15 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from dashboard import context, figures
-from dashboard.challenges import STATUS_WORDS, is_overdue
-from dashboard.formatting import format_change
-from dashboard.rag import COLOURS, ICONS, WORDS
-from dashboard.registry import registry
-from dashboard.scorecard import Assessment, as_of_end, exceptions, scorecard
-from dashboard.suppression import NOTE, is_suppressed, shown
-from dashboard.view import ViewState
+from dashboard.reference.registry import registry
+from dashboard.reference.view import ViewState
+from dashboard.reports import figures
+from dashboard.rules.challenges import STATUS_WORDS, is_overdue
+from dashboard.rules.formatting import format_change
+from dashboard.rules.rag import COLOURS, ICONS, WORDS
+from dashboard.rules.scorecard import Assessment, as_of_end, exceptions, scorecard
+from dashboard.rules.suppression import NOTE, is_suppressed, shown
+from dashboard.services import context
 from data_access import queries, review_store
 
 PAGE = landscape(A4)

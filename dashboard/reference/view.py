@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlencode
 
 import yaml
 
-from dashboard.rag import Rule
-from dashboard.registry import DATASET_DIR
+from dashboard.reference.registry import DATASET_DIR
+from dashboard.rules.rag import Rule
 
 COMPARATOR_ORDER = ("england", "london", "inner_london", "outer_london")
 
@@ -112,8 +112,8 @@ def source_title(document: str | None, *, short: bool = True) -> str:
 @cache
 def registry_reference() -> Reference:
     """The reference as the bundled registry states it (no database): for reading views in layouts."""
-    from dashboard import services
-    from dashboard.registry import registry
+    from dashboard.reference.registry import registry
+    from dashboard.services import dataset as services
 
     rows = services.reference_from_registry(registry())
     for a in rows["areas"]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-DATASET_DIR = Path(__file__).with_name("dataset")
+DATASET_DIR = Path(__file__).resolve().parents[1] / "dataset"
 UNITS = ("count", "percent", "rate_per_10k", "days", "weeks", "ratio")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 RULE_KINDS = ("target", "comparator", "range", "none")

@@ -9,9 +9,9 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.figures import breakdown_label
-from dashboard.formatting import format_change, format_value
-from dashboard.scorecard import Assessment
+from dashboard.reports.figures import breakdown_label
+from dashboard.rules.formatting import format_change, format_value
+from dashboard.rules.scorecard import Assessment
 from data_access.periods import parse_period
 
 STATUSES = ("open", "answered", "closed", "withdrawn")

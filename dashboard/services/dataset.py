@@ -10,8 +10,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from dashboard import quality
-from dashboard.registry import DATASET_DIR, Registry, registry
+from dashboard.reference.registry import DATASET_DIR, Registry, registry
+from dashboard.rules import quality
 from dashboard.settings import Settings
 from data_access import audit, db, migrate
 from data_access import quality_store as qs

@@ -3,7 +3,7 @@ convention prints counts of 1 to 5 as "c"."""
 
 from __future__ import annotations
 
-from dashboard.formatting import format_value
+from dashboard.rules.formatting import format_value
 
 SUPPRESSED = "c"
 LOW, HIGH = 1, 5
