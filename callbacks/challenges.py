@@ -21,7 +21,7 @@ from dashboard.rules.challenges import (
     next_status,
     role_for,
 )
-from dashboard.rules.scorecard import as_of_end
+from dashboard.rules.periods import as_of_end, up_to
 from dashboard.services import context
 from dashboard.web import ids
 from data_access import audit, queries, review_store
@@ -128,8 +128,8 @@ def draw_drafts(data, _refresh):
     assessments = [assessor.assess(code, view.area, end) for code in ref.indicators]
     shares = tuple(c for c, i in ref.indicators.items() if i["unit"] == "percent" and i["breakdowns"])
     rows = queries.domain_observations(shares, (view.area,)) if shares else None
-    if rows is not None and end is not None and not rows.empty:
-        rows = rows[rows["end_date"].map(lambda d: d <= end)]
+    if rows is not None:
+        rows = up_to(rows, end)
     drafts = draft_questions(assessments, rows, ref.indicators, view.area, ref.area_name(view.area),
                              context.small_number_threshold(), review_store.dismissed_keys())
     if not drafts:

@@ -6,10 +6,10 @@ import dash
 from dash import Input, Output, State
 
 from dashboard.reference.view import ViewState
+from dashboard.rules.periods import financial_years
 from dashboard.services import context
 from dashboard.web import ids
 from data_access import queries
-from data_access.periods import financial_year
 
 
 def on_filter_change(board: str, area: str, period: str, search: str | None) -> str:
@@ -32,11 +32,8 @@ def period_options(data: dict):
     ref = context.reference()
     view = context.view_from_store(data, ref)
     periods = queries.available_periods(context.view_areas(ref, view.board))
-    years = sorted({(d.year - 1 if d.month <= 3 else d.year) for d in periods["end_date"]}, reverse=True) \
-        if not periods.empty else []
     options = [{"label": "Latest figures", "value": "latest"}]
-    for y in years:
-        fy = financial_year(y)
+    for fy in financial_years(periods["end_date"]):
         options.append({"label": f"{fy.code} (to {fy.end.day} {fy.end:%b %Y})", "value": fy.code})
     if view.period not in [o["value"] for o in options]:
         options.append({"label": view.period, "value": view.period})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State
 
-from dashboard.rules.scorecard import as_of_end
+from dashboard.rules.periods import as_of_end
 from dashboard.services import context
 from dashboard.web import ids
 from data_access import queries

@@ -17,7 +17,7 @@ from dashboard.rules.challenges import (
     drafts_from_breakdowns,
     parse_due_date,
 )
-from dashboard.rules.scorecard import as_of_end
+from dashboard.rules.periods import as_of_end
 from dashboard.services import context
 from dashboard.web import ids
 from data_access import audit, queries, review_store

@@ -11,6 +11,7 @@ from dashboard.reference.registry import registry
 from dashboard.reference.view import Reference, ViewState, source_title
 from dashboard.reports import figures
 from dashboard.rules.formatting import format_change, format_value
+from dashboard.rules.periods import as_of_end, up_to
 from dashboard.rules.rag import Rule, Status, rate
 from dashboard.rules.scorecard import Assessment, target_text
 from dashboard.web import ids
@@ -53,12 +54,8 @@ def domain_charts(ref: Reference, view: ViewState, domains: tuple[str, ...], row
         return [empty_state("No figures yet", "The dataset has no figures for this board in this part of the "
                                               "service. Partners can fill in the template and import it.")]
     areas = ref.board_areas(view.board)
+    rows = up_to(rows, as_of_end(view.period))
     headline = rows[rows["breakdown_dimension"] == ""]
-    end = None if view.period == "latest" else pd.Timestamp(
-        __import__("data_access.periods", fromlist=["parse_period"]).parse_period(view.period).end)
-    if end is not None:
-        rows = rows[pd.to_datetime(rows["end_date"]) <= end]
-        headline = headline[pd.to_datetime(headline["end_date"]) <= end]
     trends, breakdowns = [], []
     inds = [i for i in ref.indicators.values() if i["domain"] in domains]
     inds.sort(key=lambda i: (not i["headline"], domains.index(i["domain"])))

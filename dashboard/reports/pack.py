@@ -45,8 +45,9 @@ from dashboard.reference.view import ViewState
 from dashboard.reports import figures
 from dashboard.rules.challenges import STATUS_WORDS, is_overdue
 from dashboard.rules.formatting import format_change
+from dashboard.rules.periods import as_of_end, up_to
 from dashboard.rules.rag import COLOURS, ICONS, WORDS
-from dashboard.rules.scorecard import Assessment, as_of_end, exceptions, scorecard
+from dashboard.rules.scorecard import Assessment, exceptions, scorecard
 from dashboard.rules.suppression import NOTE, is_suppressed, shown
 from dashboard.services import context
 from data_access import queries, review_store
@@ -212,9 +213,7 @@ def _chart_images(view: ViewState, ref, suppress: bool) -> dict[str, list[tuple[
         domains = (domain, *EXTRA_DOMAINS.get(domain, ()))
         codes = tuple(i["code"] for i in ref.indicators.values() if i["domain"] in domains and i["headline"])
         rows = queries.domain_observations(codes, context.view_areas(ref, view.board))
-        end = as_of_end(view.period)
-        if end is not None and not rows.empty:
-            rows = rows[[d <= end for d in rows["end_date"]]]
+        rows = up_to(rows, as_of_end(view.period))
         headline = rows[rows["breakdown_dimension"] == ""] if not rows.empty else rows
         for code in codes:
             if len(figs.get(domain, [])) >= MAX_CHARTS_PER_DOMAIN or headline.empty:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from dashboard.reference.view import Reference
 from dashboard.rules.formatting import format_change, format_value
+from dashboard.rules.periods import as_of_end, start_of_financial_year
 from dashboard.rules.rag import (
     DEFAULT_SMALL_NUMBER_THRESHOLD,
     Direction,
@@ -76,11 +77,6 @@ class Assessment:
     @property
     def value_text(self) -> str:
         return format_value(self.figure.value if self.figure else None, self.indicator["unit"])
-
-
-def as_of_end(period: str) -> date | None:
-    """The last day a view covers: the end of the chosen year, or None for the latest figures."""
-    return None if not period or period == "latest" else parse_period(period).end
 
 
 def _figure(row: dict) -> Figure:
@@ -205,18 +201,13 @@ class Assessor:
                                               c["period_label"], format_change(gap.gap, unit), gap.better))
         interval = (wilson_interval(fig.numerator, fig.denominator)
                     if unit == "percent" and fig.numerator is not None and fig.denominator is not None else None)
-        stale = end is not None and fig.end_date < parse_period_start_of_year(end)
+        stale = end is not None and fig.end_date < start_of_financial_year(end)
         since = None
         if with_since and status.off_target:
             same = [r for r in g.by_time if r["period_kind"] == fig.period_kind and r["_end"] <= fig.end_date]
             since = off_target_since([(r["period_label"], self.status_of(ind, rule, r)) for r in same])
         return Assessment(ind, area, fig, status, dirn, rule, ttext, comparisons, interval, stale,
                           self.flags.get((code, area, fig.period), []), since=since)
-
-
-def parse_period_start_of_year(end: date) -> date:
-    """The first day of the financial year ending on `end` (a figure before it is 'latest available')."""
-    return date(end.year - 1, 4, 1) if end.month <= 3 else date(end.year, 4, 1)
 
 
 def scorecard(assessor: Assessor, area: str, period: str) -> dict[str, list[Assessment]]:
