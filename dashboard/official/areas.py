@@ -213,13 +213,18 @@ def build_areas(geo: pd.DataFrame, reorganisations: Reorganisations | None = Non
         current = by_code["new_la_code"].iloc[-1]
         former = tuple(sorted(set(by_code["new_la_code"]) - {current}))
         name = rows["la_name"].iloc[-1]
-        regions = set(rows["region_code"])
-        main = {london if r in INNER_OUTER_LONDON else region_code_of.get(r) for r in regions}
-        if None in main or len(main) != 1:
+        # the region as the authority's own rows name it (a file may hold no row for the region itself)
+        regions = dict(zip(rows["region_code"], rows["region_name"], strict=False))
+
+        def region(ons: str, regions: dict = regions) -> str:
+            return region_code_of.get(ons) or known_codes.get(ons) or slug(regions[ons])
+
+        main = {london if r in INNER_OUTER_LONDON else region(r) for r in regions}
+        if "" in regions or len(main) != 1:
             raise AreaError(f"authority {number} ({name}) is shown in regions {sorted(regions)}")
         inner_outer = sorted(r for r in regions if r in INNER_OUTER_LONDON)
         drafts.append({"number": number, "name": name, "ons": current, "former": former, "region": main.pop(),
-                       "sub_region": region_code_of[inner_outer[-1]] if inner_outer else None,
+                       "sub_region": region(inner_outer[-1]) if inner_outer else None,
                        "first": int(rows["time_period"].min()), "last": int(rows["time_period"].max())})
 
     codes = _authority_codes(drafts, known_codes, max_year, {a.code for a in areas})
@@ -270,15 +275,15 @@ def _authority_codes(drafts: list[dict], known: Mapping[str, str], max_year: int
 
 
 def candidate_successions(by_number: Mapping[str, dict], max_year: int) -> set[tuple[str, str]]:
-    """(predecessor, successor) DfE-number pairs the files allow: the predecessor stops reporting within a year of
-    the successor's first year, in the same region, and the successor starts after the predecessor did."""
+    """(predecessor, successor) DfE-number pairs the files allow: in the same region, the predecessor stops
+    reporting within a year of the successor's first year, and the successor starts no earlier and reports later."""
     single = {n: d for n, d in by_number.items() if "/" not in n}
     stopped = [d for d in single.values() if d["last"] < max_year]
     pairs = set()
     for p in stopped:
         for s in single.values():
-            if (s["number"] != p["number"] and s["region"] == p["region"] and s["first"] > p["first"]
-                    and abs(s["first"] - p["last"]) <= 1):
+            if (s["number"] != p["number"] and s["region"] == p["region"] and s["first"] >= p["first"]
+                    and s["last"] > p["last"] and abs(s["first"] - p["last"]) <= 1):
                 pairs.add((p["number"], s["number"]))
     return pairs
 
