@@ -166,6 +166,8 @@ def read_official(paths: Iterable[str | Path] | str | Path | None = None, *, map
 
     observations = (pd.concat(frames, ignore_index=True) if frames
                     else pd.DataFrame(columns=OBSERVATION_COLUMNS))[OBSERVATION_COLUMNS]
+    status = observations["value_status"].astype(object)
+    observations["value_status"] = status.where(status.notna(), None)  # None, not NaN, for a number
     _duplicates(observations, problems)
     if problems:
         raise OfficialReadError(problems)

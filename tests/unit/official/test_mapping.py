@@ -163,3 +163,19 @@ def test_gzipped_files_read_like_plain_ones(tmp_path, excerpts, excerpt_read):
     assert got["source_document"].eq(name).all()
     assert got.reset_index(drop=True).astype(object).equals(want.reset_index(drop=True).astype(object))
     assert not math.isnan(got["value"].iloc[0])
+
+
+def test_an_area_missing_from_the_given_registry_is_an_error(excerpts, excerpt_read):
+    name = "ons_mid-year_population_estimates_2012_to_2024.csv"
+    without_havering = [a for a in excerpt_read.areas if a.code != "havering"]
+    with pytest.raises(OfficialReadError) as e:
+        read_official(excerpts / name, areas=without_havering)
+    assert e.value.file == name and e.value.column == "old_la_code" and "'311'" in str(e.value)
+    assert cells(excerpts / name, e.value.line)["la_name"] == "Havering"
+
+
+def test_an_abolished_authoritys_z_rows_are_kept_as_not_applicable(snapshot_read):
+    obs = snapshot_read.observations
+    rows = obs[(obs["area"] == "northamptonshire") & (obs["indicator"] == "children_looked_after")]
+    by_period = dict(zip(rows["period"], rows["value_status"], strict=True))
+    assert by_period["2025-03-31"] == "not_applicable" and by_period["2021-03-31"] is None
