@@ -51,3 +51,13 @@ def test_reading_is_fast(snapshot_read):
     rows = len(snapshot_read.observations)
     # measured at about 3 seconds on a laptop; a generous bound catches a per-cell slowdown
     assert snapshot_read.seconds < 20, f"{rows} rows in {snapshot_read.seconds:.1f} s"
+
+
+def test_every_period_and_area_is_one_the_dashboard_accepts(snapshot_read):
+    from data_access.periods import parse_period
+
+    for period in set(snapshot_read.observations["period"]):
+        parse_period(period)
+    codes = [a.code for a in snapshot_read.areas]
+    assert len(codes) == len(set(codes))
+    assert set(snapshot_read.observations["area"]) <= set(codes)
