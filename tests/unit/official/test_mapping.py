@@ -179,3 +179,14 @@ def test_an_abolished_authoritys_z_rows_are_kept_as_not_applicable(snapshot_read
     rows = obs[(obs["area"] == "northamptonshire") & (obs["indicator"] == "children_looked_after")]
     by_period = dict(zip(rows["period"], rows["value_status"], strict=True))
     assert by_period["2025-03-31"] == "not_applicable" and by_period["2021-03-31"] is None
+
+
+def test_line_numbers_count_a_quoted_cell_that_spans_lines(tmp_path, excerpts):
+    name = "b1_children_in_need_2013_to_2025.csv"
+    text = (excerpts / name).read_text(encoding="utf-8")
+    text = text.replace(",Havering,Children in Need,4483,", ',"Haver\ning",Children in Need,4483,', 1)  # line 10
+    text = text.replace(",1504,1460,2558,", ",1504,1460,25 58,", 1)  # Havering 2024: line 20, now 21
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(OfficialReadError) as e:
+        read_official(tmp_path)
+    assert (e.value.line, e.value.column) == (21, "At31_episodes")
