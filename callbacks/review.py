@@ -38,7 +38,7 @@ def save_commentary(n, text, target):
 
 
 def draw_challenges(data: dict, pathname: str, _refresh):
-    page = review_cases.indicator_challenges(*_view_and_code(data, pathname))
+    page = review_cases.indicator_challenges(*_view_and_code(data, pathname), current_user())
     if page is None:
         raise dash.exceptions.PreventUpdate
     draft = page.draft
