@@ -1,101 +1,50 @@
-"""Commentary and challenges on an indicator page. Writes check the role on the server and are audited."""
+"""Commentary and challenges on an indicator page: each callback unpacks its inputs, calls one use case
+(dashboard.services.review / .challenges) and hands the result to a builder in layouts.review. The use cases check
+the role and write the audit entry with the change; the write callbacks are also guarded by role before dispatch."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import dash
 from dash import Input, Output, State, html
 
-from dashboard.auth import actor, current_user, has_role, require_role
-from dashboard.rules.challenges import (
-    MAX_COMMENTARY,
-    MAX_QUESTION,
-    ChallengeRuleError,
-    clean_text,
-    draft_for_assessment,
-    drafts_from_breakdowns,
-    parse_due_date,
-)
-from dashboard.rules.periods import as_of_end
+from dashboard.auth import current_user, require_role
+from dashboard.services import challenges as challenge_cases
 from dashboard.services import context
+from dashboard.services import review as review_cases
 from dashboard.web import ids
-from data_access import audit, queries, review_store
-from layouts.review import challenge_list, commentary_view, draft_card
+from layouts.review import challenge_list, commentary_status, commentary_view, indicator_draft
 
 
-def _code(pathname: str | None) -> str:
-    return (pathname or "").rstrip("/").rsplit("/", 1)[-1]
-
-
-def _figure_target(data: dict, pathname: str):
-    ref = context.reference()
-    code = _code(pathname)
-    if code not in ref.indicators:
-        raise dash.exceptions.PreventUpdate
-    view = context.view_from_store(data, ref)
-    a = context.assessor(ref, view).assess(code, view.area, as_of_end(view.period))
-    return ref, view, code, a
+def _view_and_code(data: dict, pathname: str | None):
+    """The view in the URL's store and the indicator code at the end of the path."""
+    return context.view_from_store(data, context.reference()), (pathname or "").rstrip("/").rsplit("/", 1)[-1]
 
 
 def draw_commentary(data: dict, pathname: str, _refresh):
-    ref, view, code, a = _figure_target(data, pathname)
-    if a.figure is None:
-        return ([html.P("There is no figure for this area and period to comment on.", className="muted")],
-                "", None)
-    period = a.figure.period
-    current = review_store.commentary_table()
-    current = current[(current["indicator"] == code) & (current["area"] == view.area)
-                      & (current["period"] == period)]
-    revisions = review_store.commentary_revisions(code, view.area, period)
-    version = int(current["version"].iloc[0]) if not current.empty else 0
-    body = current["body"].iloc[0] if not current.empty else ""
-    return (commentary_view(current, revisions, a.figure.period_label, ref.area_name(view.area)), body,
-            {"indicator": code, "area": view.area, "period": period, "version": version})
+    section = review_cases.commentary_section(*_view_and_code(data, pathname))
+    if section is None:
+        raise dash.exceptions.PreventUpdate
+    return commentary_view(section), section.body, section.target.as_data() if section.target else None
 
 
 @require_role("contributor")
 def save_commentary(n, text, target):
     if not n:
         raise dash.exceptions.PreventUpdate
-    if not target:
-        return "There is no figure here to comment on.", dash.no_update, dash.no_update
-    try:
-        body = clean_text(text, "commentary", MAX_COMMENTARY)
-        version = review_store.save_commentary(target["indicator"], target["area"], target["period"], body, actor(),
-                                               target.get("version") or None)
-    except ChallengeRuleError as e:
-        return f"Not saved: {e}.", dash.no_update, dash.no_update
-    except review_store.VersionConflict as e:
-        cur = e.current
-        when = cur["updated_at"].strftime("%H:%M on %d %b") if cur.get("updated_at") else "just now"
-        return ([html.P(f"Not saved: {cur['author']} saved a newer version at {when}. Their text is below; yours "
-                        "is still in the box. Save again to replace theirs.", className="text-danger"),
-                 html.Blockquote(cur["body"], className="commentary-body")],
-                dash.no_update, {**target, "version": cur["version"]})
-    audit.record(actor(), "commentary.save", f"{target['indicator']}/{target['area']}/{target['period']}",
-                 {"version": version})
-    return f"Saved (version {version}).", version, dash.no_update
+    result = review_cases.save_commentary(current_user(), target, text)
+    if result.conflict is not None:  # the page now starts from the stored version, so saving again replaces it
+        return commentary_status(result), dash.no_update, {**target, "version": result.version}
+    return commentary_status(result), result.version if result.ok else dash.no_update, dash.no_update
 
 
 def draw_challenges(data: dict, pathname: str, _refresh):
-    ref, view, code, a = _figure_target(data, pathname)
-    rows = review_store.challenges_table()
-    rows = rows[(rows["indicator"] == code) & rows["area"].isin(ref.board_areas(view.board))]
-    drafts = []
-    d = draft_for_assessment(a, ref.area_name(view.area), context.small_number_threshold())
-    if d is not None:
-        drafts.append(d)
-    if ref.indicators[code]["unit"] == "percent":
-        breakdown = queries.domain_observations((code,), (view.area,))
-        drafts += drafts_from_breakdowns(ref.indicators[code], breakdown, view.area, ref.area_name(view.area))
-    drafts = [x for x in drafts if x.key not in review_store.dismissed_keys()]
-    can_raise = has_role(current_user(), "contributor")
-    draft_ui = [html.H3("Drafted question", className="h6 mt-3"),
-                draft_card(drafts[0], editable=False, can_raise=can_raise)] if drafts else []
-    target = {"indicator": code, "area": view.area, "period": a.figure.period if a.figure else None}
-    return (challenge_list(rows, date.today()), target, draft_ui,
-            {"question": drafts[0].question, "owner": drafts[0].owner} if drafts else None)
+    page = review_cases.indicator_challenges(*_view_and_code(data, pathname), current_user())
+    if page is None:
+        raise dash.exceptions.PreventUpdate
+    draft = page.draft
+    return (challenge_list(page.challenges), page.target.as_data(with_version=False),
+            indicator_draft(draft, can_raise=page.can_raise),
+            {"question": draft.question, "owner": draft.owner} if draft else None)
 
 
 def use_draft(n, draft):
@@ -108,18 +57,10 @@ def use_draft(n, draft):
 def raise_challenge(n, question, owner, due, meeting, target):
     if not n or not target:
         raise dash.exceptions.PreventUpdate
-    try:
-        q = clean_text(question, "question", MAX_QUESTION)
-        o = clean_text(owner, "owner", 255)
-        m = clean_text(meeting, "meeting", 100, required=False)
-        d = parse_due_date(due, date.today())
-        cid = review_store.raise_challenge(target["indicator"], target["area"], target["period"], q, o, actor(),
-                                           due_date=d, meeting=m)
-    except (ChallengeRuleError, review_store.NotFound) as e:
-        return f"Not raised: {e}.", dash.no_update, dash.no_update
-    audit.record(actor(), "challenge.raise", f"challenge/{cid}", {"indicator": target["indicator"],
-                                                                    "area": target["area"], "owner": o})
-    return f"Challenge #{cid} raised; it is in the challenge log.", cid, ""
+    result = challenge_cases.raise_challenge(current_user(), target, question, owner, due, meeting)
+    if not result.ok:
+        return result.message, dash.no_update, dash.no_update
+    return result.message, result.challenge_id, ""
 
 
 def register(app: dash.Dash) -> None:
@@ -149,21 +90,12 @@ def register(app: dash.Dash) -> None:
 
 def draw_child_rows(data: dict, pathname: str):
     """The pseudonymised children behind the figure on screen, for contributors and analysts only."""
-    from dashboard.returns.access import ChildLevelRefused, drill_down
     from layouts.review import child_rows_grid
 
-    ref, view, code, a = _figure_target(data, pathname)
-    user = current_user()
-    if a.figure is None:
-        return html.P("There is no figure for this area and period.", className="muted")
-    try:
-        rows = drill_down(user.roles if user else None, code, view.area, a.figure.period)
-    except ChildLevelRefused as e:
-        return html.P(f"Not shown: {e}.", className="muted")
-    if rows.empty:
-        return html.P("This figure was not computed from a child-level return, so there are no rows behind it.",
-                      className="muted")
-    return child_rows_grid(rows)
+    found = review_cases.child_rows(*_view_and_code(data, pathname), current_user())
+    if found is None:
+        raise dash.exceptions.PreventUpdate
+    return child_rows_grid(found.rows) if found.rows is not None else html.P(found.message, className="muted")
 
 
 def register_child_rows(app: dash.Dash) -> None:

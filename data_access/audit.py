@@ -31,7 +31,11 @@ class AuditRow:
 def record(actor: str, action: str, target: str = "", detail: str | dict | None = None, *,
            session: Session | None = None) -> None:
     """Append one entry. `action` is a short dotted verb (`import`, `user.add`, `challenge.close`); `detail` a
-    sentence or a dict (stored as JSON)."""
+    sentence or a dict (stored as JSON).
+
+    With `session` (the session of the change being audited) the entry joins that transaction: it is committed with
+    the change or rolled back with it, and a crash in between leaves neither. Without one, the entry is committed on
+    its own at once (for callers with no transaction of their own)."""
     if isinstance(detail, dict):
         detail = json.dumps(detail, sort_keys=True, default=str)
     entry = AuditEntry(at=utcnow(), actor=(actor or "unknown")[:255], action=action[:64],

@@ -26,6 +26,9 @@ class Commentary(Base):
     author: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Every UPDATE also says "WHERE version = the version read", so a save that lost a race changes nothing and is
+    # told (StaleDataError), on SQLite too, which has no SELECT ... FOR UPDATE. The store sets the number itself.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class CommentaryRevision(Base):
@@ -61,6 +64,7 @@ class Challenge(Base):
     updated_by: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency: a stale save is refused
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # as Commentary: a lost race is told
 
 
 class ChallengeEvent(Base):

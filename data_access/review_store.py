@@ -1,13 +1,21 @@
-"""Storing and reading commentary and challenges. Every write keeps history; stale saves are refused."""
+"""Storing and reading commentary and challenges. Every write keeps history; stale saves are refused.
+
+Each write takes an optional `session`: the use case (dashboard.services) passes its own, so the change and its audit
+entry commit together or not at all. Without one, the write commits on its own. The cached reads are forgotten once
+the change has committed, whichever session committed it."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from data_access.cache import cache
 from data_access.db import get_engine, session_scope
@@ -46,34 +54,88 @@ def _forget_reads() -> None:
         cache.delete_memoized(f)
 
 
+def _forget_on_commit(session: Session) -> None:
+    """Forget the cached reads when this session commits (not before: another worker could cache the old rows)."""
+    if session.info.get("review_reads_watched"):
+        return
+    session.info["review_reads_watched"] = True
+    event.listen(session, "after_commit", lambda _s: _forget_reads())
+
+
+@contextmanager
+def _writing(session: Session | None) -> Iterator[Session]:
+    """The caller's session, or one of our own that commits on leaving."""
+    if session is not None:
+        _forget_on_commit(session)
+        yield session
+        return
+    with session_scope() as s:
+        _forget_on_commit(s)
+        yield s
+
+
+def _insert_unless_present(s: Session, model: type, values: dict, keys: list[str]) -> bool:
+    """Insert one row unless a row with the same unique `keys` exists; True when this call inserted it.
+
+    One statement (INSERT ... ON CONFLICT DO NOTHING) rather than look-then-insert, so when two people write the
+    same row at once the database waits for the first and the second learns it was late, instead of failing on the
+    unique constraint."""
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the app supports SQLite and PostgreSQL only
+        raise NotImplementedError(f"no insert-unless-present for {dialect}")
+    stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys).returning(model.id)
+    return s.execute(stmt).scalar() is not None  # no row returned: it was there already
+
+
 # ------------------------------------------------------------------ commentary
 
 
+def _commentary_dict(c: Commentary) -> dict:
+    return {"version": c.version, "body": c.body, "author": c.author, "updated_at": c.updated_at}
+
+
 def save_commentary(indicator: str, area: str, period: str, body: str, author: str,
-                    expected_version: int | None) -> int:
+                    expected_version: int | None, *, session: Session | None = None) -> int:
     """Write a new version of the commentary; `expected_version` is the version the author started from
-    (None for a new one). Returns the new version; raises VersionConflict if someone saved in between."""
-    with session_scope() as s:
+    (None for a new one). Returns the new version; raises VersionConflict if someone saved in between, including
+    when two people write the first commentary on a figure at once."""
+    with _writing(session) as s:
         ind, ar, per = _ids(s, indicator, area, period)
-        c = s.scalar(select(Commentary).where(Commentary.indicator_id == ind, Commentary.area_id == ar,
-                                              Commentary.period_id == per).with_for_update())
+        key = (Commentary.indicator_id == ind, Commentary.area_id == ar, Commentary.period_id == per)
+        c = s.scalar(select(Commentary).where(*key).with_for_update())
         now = utcnow()
         if c is None:
             if expected_version not in (None, 0):
                 raise VersionConflict({"version": 0, "body": "", "author": "", "updated_at": None})
-            c = Commentary(indicator_id=ind, area_id=ar, period_id=per, body=body, author=author, updated_at=now,
-                           version=1)
-            s.add(c)
-            s.flush()
+            created = _insert_unless_present(
+                s, Commentary, {"indicator_id": ind, "area_id": ar, "period_id": per, "body": body, "author": author,
+                                "updated_at": now, "version": 1}, ["indicator_id", "area_id", "period_id"])
+            c = s.scalar(select(Commentary).where(*key).with_for_update().execution_options(populate_existing=True))
+            if not created:  # someone else wrote the first version while this author was typing theirs
+                raise VersionConflict(_commentary_dict(c))
         else:
             if expected_version != c.version:
-                raise VersionConflict({"version": c.version, "body": c.body, "author": c.author,
-                                       "updated_at": c.updated_at})
+                raise VersionConflict(_commentary_dict(c))
             c.body, c.author, c.updated_at, c.version = body, author, now, c.version + 1
+            try:
+                s.flush()
+            except StaleDataError:  # saved by someone else between our read and our write (SQLite has no FOR UPDATE)
+                raise VersionConflict(_commentary_now(ind, ar, per)) from None
         s.add(CommentaryRevision(commentary_id=c.id, version=c.version, body=body, author=author, at=now))
-        version = c.version
-    _forget_reads()
-    return version
+        s.flush()
+        return c.version
+
+
+def _commentary_now(ind: int, ar: int, per: int | None) -> dict:
+    """What is stored now, read outside the writer's failed transaction."""
+    with session_scope() as s:
+        c = s.scalar(select(Commentary).where(Commentary.indicator_id == ind, Commentary.area_id == ar,
+                                              Commentary.period_id == per))
+        return _commentary_dict(c)
 
 
 @cache.memoize()
@@ -120,8 +182,10 @@ class ChallengeChange:
 
 
 def raise_challenge(indicator: str, area: str, period: str | None, question: str, owner: str, actor: str, *,
-                    due_date: date | None = None, meeting: str = "", facts: list[str] | None = None) -> int:
-    with session_scope() as s:
+                    due_date: date | None = None, meeting: str = "", facts: list[str] | None = None,
+                    session: Session | None = None) -> int:
+    """Record a new open challenge and its first event; returns its number."""
+    with _writing(session) as s:
         ind, ar, per = _ids(s, indicator, area, period)
         now = utcnow()
         c = Challenge(indicator_id=ind, area_id=ar, period_id=per, question=question, owner=owner,
@@ -132,12 +196,18 @@ def raise_challenge(indicator: str, area: str, period: str | None, question: str
         s.flush()
         s.add(ChallengeEvent(challenge_id=c.id, at=now, actor=actor, action="raised", from_status="",
                              to_status="open", question=question, response="", version=1))
-        cid = c.id
-    _forget_reads()
-    return cid
+        s.flush()
+        return c.id
 
 
-def current_challenge(challenge_id: int) -> dict:
+def current_challenge(challenge_id: int, *, session: Session | None = None) -> dict:
+    """The challenge as stored now (id, question, owner, due_date, meeting, status, response, version, updated_by,
+    updated_at). Given a session, the row is also locked until that session ends (PostgreSQL)."""
+    if session is not None:
+        c = session.scalar(select(Challenge).where(Challenge.id == challenge_id).with_for_update())
+        if c is None:
+            raise NotFound(f"there is no challenge {challenge_id}")
+        return _as_dict(c)
     with session_scope() as s:
         c = s.get(Challenge, challenge_id)
         if c is None:
@@ -151,10 +221,11 @@ def _as_dict(c: Challenge) -> dict:
             "updated_at": c.updated_at}
 
 
-def update_challenge(challenge_id: int, expected_version: int, actor: str, change: ChallengeChange) -> int:
+def update_challenge(challenge_id: int, expected_version: int, actor: str, change: ChallengeChange, *,
+                     session: Session | None = None) -> int:
     """Apply a change made from `expected_version`; raise VersionConflict (with what is stored now) if the
     challenge changed since. Returns the new version. Every change is kept as an event."""
-    with session_scope() as s:
+    with _writing(session) as s:
         c = s.scalar(select(Challenge).where(Challenge.id == challenge_id).with_for_update())
         if c is None:
             raise NotFound(f"there is no challenge {challenge_id}")
@@ -170,11 +241,14 @@ def update_challenge(challenge_id: int, expected_version: int, actor: str, chang
         now = utcnow()
         c.version += 1
         c.updated_by, c.updated_at = actor, now
+        try:
+            s.flush()
+        except StaleDataError:  # changed by someone else between our read and our write (SQLite has no FOR UPDATE)
+            raise VersionConflict(current_challenge(challenge_id)) from None
         s.add(ChallengeEvent(challenge_id=c.id, at=now, actor=actor, action=change.action, from_status=before,
                              to_status=c.status, question=c.question, response=c.response, version=c.version))
-        version = c.version
-    _forget_reads()
-    return version
+        s.flush()
+        return c.version
 
 
 @cache.memoize()
@@ -202,11 +276,23 @@ def challenge_events(challenge_id: int) -> pd.DataFrame:
         return pd.read_sql(stmt, conn)
 
 
-def dismiss_draft(draft_key: str, actor: str) -> None:
+def dismiss_draft(draft_key: str, actor: str, *, session: Session | None = None) -> bool:
+    """Mark a drafted question as dealt with (dismissed, or raised) so it is not proposed again. True when this
+    call marked it; False when it already was, by someone else, even a moment ago."""
+    with _writing(session) as s:
+        return _insert_unless_present(s, DismissedDraft, {"draft_key": draft_key, "dismissed_by": actor,
+                                                          "at": utcnow()}, ["draft_key"])
+
+
+def draft_dismissal(draft_key: str) -> dict | None:
+    """Who dealt with a draft and when ({"by", "at"}), and the challenge raised from it if one was ("challenge")."""
     with session_scope() as s:
-        if s.scalar(select(DismissedDraft.id).where(DismissedDraft.draft_key == draft_key)) is None:
-            s.add(DismissedDraft(draft_key=draft_key, dismissed_by=actor, at=utcnow()))
-    _forget_reads()
+        d = s.scalar(select(DismissedDraft).where(DismissedDraft.draft_key == draft_key))
+        if d is None:
+            return None
+        cid = s.scalar(select(Challenge.id).where(Challenge.facts == json.dumps([f"drafted: {draft_key}"]))
+                       .order_by(Challenge.id).limit(1))
+        return {"by": d.dismissed_by, "at": d.at, "challenge": cid}
 
 
 @cache.memoize()

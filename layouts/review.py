@@ -12,14 +12,14 @@ from dash import dcc, html
 
 from dashboard.reference.view import Reference, ViewState
 from dashboard.rules.challenges import (
-    ACTIONS,
     MAX_COMMENTARY,
     MAX_QUESTION,
     MAX_RESPONSE,
     STATUS_WORDS,
     Draft,
-    is_overdue,
 )
+from dashboard.services.challenges import ChallengeLog, DraftList, SelectedChallenge
+from dashboard.services.review import ChallengeItem, CommentarySection, WriteResult
 from dashboard.web import ids
 
 
@@ -82,43 +82,60 @@ def indicator_review_sections(suggested_owner: str, *, can_write: bool = True) -
     ]
 
 
-def commentary_view(current: pd.DataFrame, revisions: pd.DataFrame, period_label: str, area_name: str) -> list:
-    if current.empty:
-        return [html.P(f"No commentary yet on {area_name}, {period_label}.", className="muted")]
-    c = current.iloc[0]
-    out = [html.Blockquote(c["body"], className="commentary-body"),
-           html.P(f"{c['author']}, {_when(c['updated_at'])} (version {int(c['version'])}) on {area_name}, "
-                  f"{period_label}", className="muted small")]
-    if len(revisions) > 1:
-        out.append(html.Details([html.Summary(f"Earlier versions ({len(revisions) - 1})"),
-                                 html.Ul([html.Li([html.Span(f"Version {int(r.version)}, {r.author}, {_when(r.at)}: ",
+def commentary_view(section: CommentarySection) -> list:
+    """The current commentary on the figure in view, who wrote it and when, and its earlier versions."""
+    if section.target is None:
+        return [html.P("There is no figure for this area and period to comment on.", className="muted")]
+    c = section.current
+    if c is None:
+        return [html.P(f"No commentary yet on {section.area_name}, {section.period_label}.", className="muted")]
+    out = [html.Blockquote(c.body, className="commentary-body"),
+           html.P(f"{c.author}, {_when(c.at)} (version {c.version}) on {section.area_name}, {section.period_label}",
+                  className="muted small")]
+    if section.earlier:
+        out.append(html.Details([html.Summary(f"Earlier versions ({len(section.earlier)})"),
+                                 html.Ul([html.Li([html.Span(f"Version {r.version}, {r.author}, {_when(r.at)}: ",
                                                              className="muted"),
                                                    html.Span(r.body, className="prewrap")])
-                                          for r in revisions.iloc[1:].itertuples()])]))
+                                          for r in section.earlier])]))
     return out
 
 
-def challenge_list(rows: pd.DataFrame, today: date) -> list:
-    if rows.empty:
+def commentary_status(result: WriteResult):
+    """What a save says: saved, why not, or (someone saved first) their text to compare with the author's own."""
+    if result.conflict is None:
+        return result.message
+    return [html.P(result.message, className="text-danger"),
+            html.Blockquote(result.conflict.body, className="commentary-body")]
+
+
+def challenge_list(items: list[ChallengeItem]) -> list:
+    """The challenges about an indicator, newest first, overdue ones marked."""
+    if not items:
         return [html.P("No challenges on this indicator yet.", className="muted")]
-    items = []
-    for r in rows.itertuples():
-        due = None if pd.isna(r.due_date) else pd.Timestamp(r.due_date).date()
-        overdue = is_overdue(r.status, due, today)
+    lis = []
+    for r in items:
         meta = [f"#{r.id} \u00b7 {STATUS_WORDS[r.status]} \u00b7 owner: {r.owner}"]
-        if due:
-            meta.append(f" \u00b7 due {due:%d %b %Y}")
-        if overdue:
+        if r.due:
+            meta.append(f" \u00b7 due {r.due:%d %b %Y}")
+        if r.overdue:
             meta.append(" \u00b7 OVERDUE")
-        items.append(html.Li([
+        lis.append(html.Li([
             html.P(r.question, className="challenge-question prewrap"),
             html.P("".join(meta) + f" \u00b7 raised by {r.raised_by} on {_when(r.raised_at)}",
-                   className="muted small" + (" overdue" if overdue else "")),
+                   className="muted small" + (" overdue" if r.overdue else "")),
             html.P(["Response: ", html.Span(r.response, className="prewrap")], className="challenge-response")
             if r.response else None,
         ], className=f"challenge-item status-{r.status}"))
-    return [html.Ul(items, className="challenge-list"),
+    return [html.Ul(lis, className="challenge-list"),
             html.A("Open the challenge log \u2192", href="/challenges", className="small")]
+
+
+def indicator_draft(draft: Draft | None, *, can_raise: bool) -> list:
+    """The question drafted from the figure in view, if any."""
+    if draft is None:
+        return []
+    return [html.H3("Drafted question", className="h6 mt-3"), draft_card(draft, editable=False, can_raise=can_raise)]
 
 
 def draft_card(d: Draft, *, editable: bool, show_indicator: str = "", can_raise: bool = True,
@@ -186,62 +203,66 @@ def challenges_grid() -> dag.AgGrid:
         csvExportParams={"fileName": "challenges.csv"}, className="ag-theme-alpine challenges-grid")
 
 
-def challenge_rows(df: pd.DataFrame, ref: Reference, today: date) -> list[dict]:
-    from dashboard.reference.registry import registry
-
-    domains = registry().domains
-    rows = []
-    for r in df.itertuples():
-        due = None if pd.isna(r.due_date) else pd.Timestamp(r.due_date).date()
-        rows.append({
-            "id": int(r.id), "status": STATUS_WORDS[r.status],
-            "overdue": "Overdue" if is_overdue(r.status, due, today) else "",
-            "indicator": r.indicator_title, "indicator_code": r.indicator, "area": r.area_name,
-            "period": r.period_label or "", "question": r.question, "owner": r.owner,
-            "due": f"{due:%Y-%m-%d}" if due else "", "meeting": r.meeting or "",
-            "domain": domains[r.domain].title if r.domain in domains else r.domain,
-            "raised": f"{_when(r.raised_at)} ({r.raised_by})", "response": r.response or "",
-            "version": int(r.version),
-        })
-    return rows
+def log_options(log: ChallengeLog) -> tuple[list[dict], list[dict], list[dict]]:
+    """The owner, domain and meeting filters' options ("Any" first)."""
+    any_opt = [{"label": "Any", "value": ""}]
+    return (any_opt + [{"label": o, "value": o} for o in log.owners],
+            any_opt + [{"label": title, "value": code} for code, title in log.domains],
+            any_opt + [{"label": m, "value": m} for m in log.meetings])
 
 
-def challenge_detail(c: dict, events: pd.DataFrame, indicator_title: str, today: date, *,
-                     can_edit: bool = True, can_decide: bool = True) -> list:
+ACTION_LABELS = {"answer": "Record response", "close": "Close", "withdraw": "Withdraw", "reopen": "Reopen"}
+
+
+def challenge_detail(sel: SelectedChallenge) -> list:
     """The selected challenge: its text, what can be done next, and every change so far."""
+    c = sel.challenge
     due = c["due_date"]
     status = c["status"]
-    buttons = []
-    for action, (allowed_from, _to, role) in ACTIONS.items():
-        if status in allowed_from and action != "edit" and can_decide:
-            label = {"answer": "Record response", "close": "Close", "withdraw": "Withdraw",
-                     "reopen": "Reopen"}[action]
-            buttons.append(html.Button(label, id=ids.challenge_action(action),
-                                       className="btn btn-sm " + ("btn-primary" if action == "answer"
-                                                                  else "btn-outline-secondary"),
-                                       title=f"Needs the {role} role"))
-    out = [
-        html.H2(f"Challenge #{c['id']}: {indicator_title}", className="h5"),
+    buttons = [html.Button(ACTION_LABELS[action], id=ids.challenge_action(action),
+                           className="btn btn-sm " + ("btn-primary" if action == "answer" else "btn-outline-secondary"),
+                           title=f"Needs the {role} role")
+               for action, role in sel.actions]
+    return [
+        html.H2(f"Challenge #{c['id']}: {sel.indicator_title}", className="h5"),
         html.P([html.Strong(STATUS_WORDS[status]), f" \u00b7 owner: {c['owner']}",
-                f" \u00b7 due {due:%d %b %Y}" if due else "", " \u00b7 OVERDUE" if is_overdue(status, due, today)
-                else "", f" \u00b7 version {c['version']}"], className="small"),
+                f" \u00b7 due {due:%d %b %Y}" if due else "", " \u00b7 OVERDUE" if sel.overdue else "",
+                f" \u00b7 version {c['version']}"], className="small"),
         html.Label("Question", htmlFor=ids.CHALLENGE_EDIT_QUESTION, className="form-label"),
         dcc.Textarea(id=ids.CHALLENGE_EDIT_QUESTION, value=c["question"], className="form-control", rows=3,
-                     maxLength=MAX_QUESTION, disabled=status != "open" or not can_edit),
+                     maxLength=MAX_QUESTION, disabled=not sel.question_open or not sel.can_edit),
         *([html.Button("Save question", id=ids.CHALLENGE_EDIT_SAVE, className="btn btn-sm btn-outline-primary mt-1",
-                       disabled=status != "open")] if can_edit else []),
+                       disabled=not sel.question_open)] if sel.can_edit else []),
         html.Label("The owner's response", htmlFor=ids.CHALLENGE_RESPONSE, className="form-label mt-2"),
         dcc.Textarea(id=ids.CHALLENGE_RESPONSE, value=c["response"], className="form-control", rows=3,
-                     maxLength=MAX_RESPONSE, disabled=status in ("closed", "withdrawn") or not can_decide),
+                     maxLength=MAX_RESPONSE, disabled=not sel.response_open or not sel.can_decide),
         html.Div(buttons, className="draft-actions mt-2"),
         html.Div(id=ids.CHALLENGE_ACTION_STATUS, role="status", className="form-status"),
         html.H3("History", className="h6 mt-3"),
         html.Ol([html.Li(f"{_when(e.at)}: {e.actor} {e.action}" + (f" ({e.from_status} \u2192 {e.to_status})"
                                                                    if e.from_status and e.from_status != e.to_status
                                                                    else ""))
-                 for e in events.itertuples()], className="small"),
+                 for e in sel.events], className="small"),
     ]
-    return out
+
+
+def action_status(result: WriteResult):
+    """What an action on a challenge says: done, why not, or (someone changed it first) what it says now."""
+    if result.conflict is None:
+        return result.message
+    cur = result.conflict
+    return [html.P(result.message, className="text-danger"),
+            html.P(["Question now: ", html.Span(cur.question, className="prewrap")]),
+            html.P(["Response now: ", html.Span(cur.response or "none", className="prewrap")])]
+
+
+def drafts_view(dl: DraftList) -> list:
+    """Every drafted question for the area and period in view, or why there are none."""
+    if not dl.drafts:
+        return [html.P("No drafts: nothing is off target or moving fast for this area and period.",
+                       className="muted")]
+    return [draft_card(d, editable=True, show_indicator=title, can_raise=dl.can_raise, can_dismiss=dl.can_dismiss)
+            for d, title in dl.drafts]
 
 
 def challenges_filters() -> html.Div:

@@ -1,5 +1,6 @@
-"""The chair's challenge log: statuses and who may move them, what counts as overdue, and the rules that draft
-questions from the figures. Pure functions, unit-tested; the store (data_access.review_store) only records."""
+"""The chair's challenge log: statuses and who may move them, what counts as overdue, the draft key, and the rules
+that draft questions from the figures. Pure functions, unit-tested; the use cases (dashboard.services.review and
+dashboard.services.challenges) apply them and the store (data_access.review_store) only records."""
 
 from __future__ import annotations
 
@@ -48,7 +49,36 @@ def next_status(status: str, action: str) -> str:
 
 
 def role_for(action: str) -> str:
+    """The role an action on a challenge needs (an unknown action needs the highest, so it is refused)."""
     return ACTIONS[action][2] if action in ACTIONS else "chair"
+
+
+# Who may do what outside the challenge actions above. The server checks these; the pages only hide buttons.
+COMMENT_ROLE = "contributor"  # write commentary on a figure
+RAISE_ROLE = "contributor"  # raise a challenge, by hand or from a draft
+DISMISS_ROLE = "chair"  # dismiss a drafted question so it is not proposed again
+MAX_OWNER = 255
+MAX_MEETING = 100
+
+
+@dataclass(frozen=True)
+class ActionPlan:
+    """What an action does to a challenge: its next status, and the question or response to store (None: keep)."""
+
+    status: str
+    question: str | None = None
+    response: str | None = None
+
+
+def plan_action(status: str, action: str, text: str | None) -> ActionPlan:
+    """Check an action against the challenge's status and clean its text: `edit` replaces the question (required);
+    `answer` records the owner's response (required); close, withdraw and reopen keep both, whatever was typed."""
+    after = next_status(status, action)
+    if action == "edit":
+        return ActionPlan(after, question=clean_text(text, "question", MAX_QUESTION))
+    if action == "answer":
+        return ActionPlan(after, response=clean_text(text, "response", MAX_RESPONSE))
+    return ActionPlan(after)
 
 
 def clean_text(text: str | None, field: str, limit: int, *, required: bool = True) -> str:
@@ -63,6 +93,7 @@ def clean_text(text: str | None, field: str, limit: int, *, required: bool = Tru
 
 
 def parse_due_date(text: str | None, today: date) -> date | None:
+    """The due date a person picked (YYYY-MM-DD), or None when none was; a past or unreadable date is refused."""
     if not text:
         return None
     try:
@@ -124,6 +155,7 @@ DOMAIN_OWNERS = {
 
 
 def suggested_owner(indicator: dict) -> str:
+    """The partner that usually owes the answer about an indicator."""
     return OWNERS.get(indicator["code"]) or DOMAIN_OWNERS.get(indicator["domain"], "Partner agencies")
 
 
@@ -132,6 +164,34 @@ def suggested_owner(indicator: dict) -> str:
 LARGE_MOVE_POINTS = 10.0  # percentage points
 LARGE_MOVE_RELATIVE = 0.25  # for counts and rates: a quarter up or down
 DRIVER_MOVE_POINTS = 5.0  # a share of a breakdown moving this much is worth asking about
+
+
+MAX_DRAFT_KEY = 255  # the store's column; a longer key cannot be one this page drew
+
+
+@dataclass(frozen=True)
+class DraftKey:
+    """What a draft key names: `indicator|area|period|kind`, e.g. `contacts|havering|2014-15|red` or
+    `cp_plans_by_category_pct|havering|2014-15|category:neglect`."""
+
+    indicator: str
+    area: str
+    period: str
+    kind: str
+
+
+def parse_draft_key(key: object) -> DraftKey:
+    """Read a draft key sent back by the browser; anything that is not one (too long, too few parts, an empty part)
+    is refused with a ChallengeRuleError that says so."""
+    if not isinstance(key, str) or not key:
+        raise ChallengeRuleError("the draft is not named: reload the page and try again")
+    if len(key) > MAX_DRAFT_KEY:
+        raise ChallengeRuleError(f"the draft's name is {len(key):,} characters; the limit is {MAX_DRAFT_KEY:,}, so it "
+                                 "cannot be one this page proposed")
+    parts = key.split("|", 3)
+    if len(parts) != 4 or not all(p.strip() for p in parts):
+        raise ChallengeRuleError(f"'{key[:60]}' is not a drafted question's name (indicator|area|period|kind)")
+    return DraftKey(*parts)
 
 
 @dataclass(frozen=True)
@@ -265,6 +325,17 @@ def drafts_from_breakdowns(indicator: dict, rows: pd.DataFrame, area: str, area_
         out.append(Draft(f"{indicator['code']}|{area}|{latest}|{dim}:{value}", indicator["code"], area, latest,
                          f"{lead}: {ask}", suggested_owner(indicator), facts, "breakdown"))
     return out
+
+
+def drafts_for_indicator(assessment: Assessment, breakdown_rows: pd.DataFrame | None, area_name: str,
+                         small_number_threshold: int, dismissed: frozenset[str] = frozenset()) -> list[Draft]:
+    """The drafts an indicator page offers for its figure: the headline's own (red, amber or a large move) first,
+    then a share breakdown whose mix shifted. Dismissed (or already raised) drafts are left out."""
+    ind = assessment.indicator
+    drafts = [d] if (d := draft_for_assessment(assessment, area_name, small_number_threshold)) else []
+    if ind["unit"] == "percent" and breakdown_rows is not None:
+        drafts += drafts_from_breakdowns(ind, breakdown_rows, assessment.area, area_name)
+    return [x for x in drafts if x.key not in dismissed]
 
 
 def draft_questions(assessments: list[Assessment], breakdown_rows: pd.DataFrame, indicators: dict[str, dict],

@@ -7,14 +7,18 @@ import pytest
 
 from dashboard.rules.challenges import (
     ChallengeRuleError,
+    DraftKey,
     clean_text,
     draft_for_assessment,
     draft_questions,
+    drafts_for_indicator,
     drafts_from_breakdowns,
     filter_challenges,
     is_overdue,
     next_status,
+    parse_draft_key,
     parse_due_date,
+    plan_action,
 )
 from dashboard.rules.rag import Direction, Rule, Status
 from dashboard.rules.scorecard import Assessment, Comparison, Figure
@@ -181,3 +185,53 @@ def test_filtering_leaves_the_log_itself_unchanged():
     before = LOG.copy()
     filter_challenges(LOG, status="open", owner="Police", domain="partnership", meeting="March board")
     pd.testing.assert_frame_equal(LOG, before)
+
+
+# ------------------------------------------------------------------ draft keys, actions, the indicator page's drafts
+
+
+def test_a_draft_key_is_read_into_its_parts_and_a_breakdown_kind_keeps_its_colon():
+    assert parse_draft_key("contacts|havering|2014-15|red") == DraftKey("contacts", "havering", "2014-15", "red")
+    assert parse_draft_key("cp_plans_by_category_pct|havering|2014-15|category:neglect").kind == "category:neglect"
+
+
+@pytest.mark.parametrize("key,says", [("x" * 256, "the limit is 255"), ("contacts|havering|2014-15", "is not a"),
+                                      ("contacts||2014-15|red", "is not a"), ("", "not named"), (None, "not named"),
+                                      (["contacts|havering|2014-15|red"], "not named")])
+def test_a_draft_key_that_is_too_long_or_malformed_is_refused(key, says):
+    with pytest.raises(ChallengeRuleError, match=says):
+        parse_draft_key(key)
+
+
+def test_a_draft_key_of_exactly_the_limit_is_read():
+    key = "contacts|havering|2014-15|" + "k" * (255 - len("contacts|havering|2014-15|"))
+    assert len(key) == 255 and parse_draft_key(key).indicator == "contacts"
+
+
+def test_each_action_keeps_only_the_text_it_is_about():
+    assert plan_action("open", "edit", "  Why? ") == plan_action("open", "edit", "Why?")
+    edit = plan_action("open", "edit", "Why?")
+    assert (edit.status, edit.question, edit.response) == ("open", "Why?", None)
+    answer = plan_action("open", "answer", "A rota from April.")
+    assert (answer.status, answer.question, answer.response) == ("answered", None, "A rota from April.")
+    close = plan_action("answered", "close", "typed but not meant")
+    assert (close.status, close.question, close.response) == ("closed", None, None)
+    with pytest.raises(ChallengeRuleError, match="the response is empty"):
+        plan_action("open", "answer", "  ")
+    with pytest.raises(ChallengeRuleError, match="the question is empty"):
+        plan_action("open", "edit", "")
+    with pytest.raises(ChallengeRuleError, match="a challenge that is withdrawn cannot be answered"):
+        plan_action("withdrawn", "answer", "late")
+    with pytest.raises(ChallengeRuleError, match="unknown action"):
+        plan_action("open", "delete", "")
+
+
+def test_the_indicator_page_offers_its_headline_draft_then_its_breakdown_and_leaves_out_dismissed_ones():
+    rows = _shares([("2013-14", "neglect", 45), ("2014-15", "neglect", 60)])
+    red = assessment(ind={**SHARES, "polarity": "higher_is_better"})
+    drafts = drafts_for_indicator(red, rows, "Havering", 20)
+    assert [d.reason for d in drafts] == ["red", "breakdown"]
+    assert drafts_for_indicator(red, rows, "Havering", 20, frozenset({drafts[0].key})) == drafts[1:]
+    assert [d.reason for d in drafts_for_indicator(red, None, "Havering", 20)] == ["red"]
+    counts = assessment(ind={**SHARES, "unit": "count", "polarity": "higher_is_better"})
+    assert [d.reason for d in drafts_for_indicator(counts, rows, "Havering", 20)] == ["red"]
