@@ -131,7 +131,15 @@ def test_a_bookmarked_period_without_figures_stays_selectable(loaded_db):
     assert options[-1]["value"] == "2005-06"
 
 
-def test_meeting_mode_follows_the_url_and_nav_links_keep_the_view(loaded_db):
+@pytest.fixture
+def app(loaded_db):
+    """The app as the server builds it: its pages registered, so the navigation exists."""
+    from dashboard.web.app import create_app
+
+    return create_app(loaded_db)
+
+
+def test_meeting_mode_follows_the_url_and_nav_links_keep_the_view(app):
     cls, toggle, label, hrefs, classes = shell.update_shell("?board=triborough&area=westminster&meeting=1",
                                                             "/front-door")
     assert cls == "meeting" and label == "Leave meeting mode"
