@@ -214,7 +214,7 @@ def drill_panel(view: ViewLike, indicator: str, area: str, period: str) -> Drill
     if isinstance(view, ViewState):
         view = {"board": view.board, "area": view.area, "period": view.period, "meeting": view.meeting}
     args = (indicator, area, period, tuple(sorted((view or {}).items())), context.small_number_threshold())
-    key = "drill_panel:" + hashlib.sha256(repr(args).encode()).hexdigest()
+    key = "drill_data:" + hashlib.sha256(repr(args).encode()).hexdigest()
     try:
         panel = cache.get(key)
     except Exception:  # a cache outage: draw the panel without it
