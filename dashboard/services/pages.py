@@ -79,6 +79,7 @@ class ScorecardView:
         return any(a.figure is not None or a.others for s in self.sections for a in s.tiles)
 
     def assessment(self, code: str) -> Assessment | None:
+        """The tile of one indicator, if it is a headline indicator."""
         return next((a for s in self.sections for a in s.tiles if a.code == code), None)
 
 

@@ -3,7 +3,10 @@ PostgreSQL when configured): the same plain data the pages draw and the board pa
 
 from __future__ import annotations
 
+import os
 from datetime import date
+
+import pytest
 
 from dashboard.reference.registry import registry
 from dashboard.reference.view import view_from_query
@@ -176,3 +179,17 @@ def test_the_pack_for_an_earlier_period_says_so_and_stops_there(loaded_db):
     assert content.period_text == "figures up to 2014-15"
     periods = {x for d in content.domains for c in d.charts for t in c.figure.data for x in t.x}
     assert "2014-15" in periods and not periods & {"2015-16", "2016-17", "2017-18"}
+
+
+def test_the_pack_draws_its_charts_and_leaves_the_servers_environment_as_it_was(loaded_db, monkeypatch):
+    from dashboard.reports.pack import build_pack, chart_browser
+
+    if chart_browser() is None:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium is required (REQUIRE_BROWSER=1) to draw the pack's charts")
+        pytest.skip("no Chromium: the pack's charts cannot be drawn here")
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    before = dict(os.environ)
+    pdf = build_pack(view_from_query(HAVERING))
+    assert pdf.count(b"/Subtype /Image") >= 2, "the domain pages carry chart images"
+    assert dict(os.environ) == before
