@@ -1,4 +1,4 @@
-"""Thin callbacks: unpack inputs, call data_access and dashboard builders, return components."""
+"""Thin callbacks: unpack inputs, call one use case (dashboard/services/), hand its result to a layout builder."""
 
 from __future__ import annotations
 

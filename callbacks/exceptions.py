@@ -5,22 +5,16 @@ from __future__ import annotations
 import dash
 from dash import Input, Output
 
-from dashboard.rules.scorecard import exceptions
-from dashboard.services import context
+from dashboard.services import pages
 from dashboard.web import ids
-from layouts.content import exceptions_rows
+from layouts.content import exceptions_rows, exceptions_summary
 from layouts.exceptions import columns
 
 
 def draw_exceptions(data: dict, include_not_rated: bool):
     """The rows (worst first), the one-line summary, and the columns ('Why not rated' only when it can say)."""
-    ref = context.reference()
-    view = context.view_from_store(data, ref)
-    items = exceptions(context.assessor(ref, view), view.area, view.period, include_not_rated=include_not_rated)
-    red = sum(a.status.rag == "red" for a in items)
-    amber = sum(a.status.rag == "amber" for a in items)
-    summary = f"{red} red and {amber} amber indicator{'s' if red + amber != 1 else ''} for {ref.area_name(view.area)}."
-    return exceptions_rows(items, view), summary, columns(include_not_rated)
+    result = pages.exceptions(data, include_not_rated)
+    return exceptions_rows(result), exceptions_summary(result), columns(result.include_not_rated)
 
 
 def export_csv(_n):

@@ -1,4 +1,4 @@
-"""The scorecard."""
+"""The scorecard, and the board pack of the view on screen."""
 
 from __future__ import annotations
 
@@ -7,24 +7,20 @@ from dash import Input, Output, State, dcc
 from flask import current_app
 
 from dashboard.reports import pack
-from dashboard.rules.scorecard import scorecard
-from dashboard.services import context
+from dashboard.services import context, pages
 from dashboard.web import ids
 from layouts.content import scorecard_sections
 
 
 def draw_scorecard(data: dict):
-    ref = context.reference()
-    view = context.view_from_store(data, ref)
-    return scorecard_sections(scorecard(context.assessor(ref, view), view.area, view.period), view)
+    return scorecard_sections(pages.scorecard_view(data))
 
 
 def download_pack(n, data: dict):
     """The same PDF as `board-dashboard pack`, for the view on screen (small counts suppressed)."""
     if not n:
         raise dash.exceptions.PreventUpdate
-    ref = context.reference()
-    view = context.view_from_store(data, ref)
+    view = context.view_from_store(data, context.reference())
     settings = current_app.config.get("BOARD_SETTINGS")
     pdf = pack.build_pack(view, suppress=settings.suppress_small_counts if settings else True)
     return dcc.send_bytes(pdf, pack.pack_filename(view)), f"Board pack ready ({len(pdf) / 1024:.0f} KB)."

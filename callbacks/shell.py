@@ -7,7 +7,7 @@ from dash import ALL, Input, Output
 
 from dashboard.reference.view import view_from_query
 from dashboard.web import ids
-from layouts.shell import PAGES
+from layouts.shell import nav_pages
 
 
 def update_shell(search: str | None, pathname: str | None):
@@ -15,8 +15,9 @@ def update_shell(search: str | None, pathname: str | None):
     view = view_from_query(search)
     query = view.query()
     toggle = view.query(meeting=not view.meeting)
-    hrefs = [path + query for _page, _label, path in PAGES]
-    classes = ["nav-link active" if (pathname or "/") == path else "nav-link" for _p, _l, path in PAGES]
+    nav = nav_pages()
+    hrefs = [p.path + query for p in nav]
+    classes = ["nav-link active" if (pathname or "/") == p.path else "nav-link" for p in nav]
     return ("meeting" if view.meeting else "", f"{pathname or '/'}{toggle}",
             "Leave meeting mode" if view.meeting else "Meeting mode", hrefs, classes)
 

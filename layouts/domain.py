@@ -6,17 +6,15 @@ from dash import dcc, html
 
 from dashboard.reference.registry import registry
 from dashboard.reference.view import view_from_query
+from dashboard.services.pages import indicator_links
 from dashboard.web import ids
 from layouts.components import drill_panel, filter_bar, loading, view_store
 from layouts.shell import board_name, page_header
 
-# Partnership measures are shown where they belong: police conference attendance on child protection.
-EXTRA_DOMAINS = {"child_protection": ("partnership",)}
-
 
 def make_layout(domain: str):
-    reg = registry()
-    spec = reg.domains[domain]
+    """The layout of a domain's page; its charts are drawn by a callback from the page's view."""
+    spec = registry().domains[domain]
 
     def layout(**query):
         view = view_from_query(query)
@@ -27,8 +25,7 @@ def make_layout(domain: str):
             filter_bar(view),
             html.Div([
                 loading(html.Div(id=ids.DOMAIN_CHARTS, className="chart-grid"), f"{domain}-loading"),
-                drill_panel(links=[(i.title, f"/indicator/{i.code}{view.query()}")
-                                   for d in (domain, *EXTRA_DOMAINS.get(domain, ())) for i in reg.in_domain(d)]),
+                drill_panel(links=[(link.title, link.href) for link in indicator_links(view, domain)]),
             ], className="domain-body"),
         ], className=f"page page-domain page-{domain.replace('_', '-')}")
 

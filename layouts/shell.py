@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -10,11 +12,17 @@ from dashboard.auth import user_menu
 from dashboard.reference.registry import registry
 from dashboard.web import ids
 
-PAGES = [("overview", "Scorecard", "/"), ("front_door", "Front door", "/front-door"),
-         ("child_protection", "Child protection", "/child-protection"),
-         ("looked_after", "Looked after", "/looked-after"), ("care_leavers", "Care leavers", "/care-leavers"),
-         ("training", "Training", "/training"), ("exceptions", "Exceptions", "/exceptions"),
-         ("challenges", "Challenges", "/challenges")]
+
+@dataclass(frozen=True)
+class NavItem:
+    page: str  # the key of its link's id
+    label: str
+    path: str
+
+
+def nav_pages() -> list[NavItem]:
+    """The pages in the navigation, read from Dash's page registry in its order (the order of registration)."""
+    return [NavItem(p["nav"], p["nav_label"], p["path"]) for p in dash.page_registry.values() if p.get("nav")]
 
 
 def app_shell():
@@ -25,8 +33,8 @@ def app_shell():
             html.Div([
                 html.A([html.Span("\u25a3", className="brand-mark", **{"aria-hidden": "true"}),
                         " Safeguarding board dashboard"], href="/", className="brand"),
-                html.Nav(html.Ul([html.Li(dcc.Link(label, href=path, id=ids.nav_link(page), className="nav-link"))
-                                  for page, label, path in PAGES], className="nav"),
+                html.Nav(html.Ul([html.Li(dcc.Link(p.label, href=p.path, id=ids.nav_link(p.page),
+                                                   className="nav-link")) for p in nav_pages()], className="nav"),
                          id=ids.NAV, **{"aria-label": "Pages"}),
                 html.A("Meeting mode", id=ids.MEETING_LINK, href="/?meeting=1", className="btn meeting-toggle",
                        role="button"),
@@ -50,4 +58,4 @@ def board_name(code: str) -> str:
     return b.short_name if b else code
 
 
-__all__ = ["app_shell", "page_header", "board_name", "dbc"]
+__all__ = ["app_shell", "page_header", "board_name", "nav_pages", "NavItem", "dbc"]

@@ -60,10 +60,19 @@ class IndicatorSpec:
 
 @dataclass(frozen=True)
 class DomainSpec:
+    """A part of the service. One with `shown_on` has no page of its own: its charts are drawn on that domain's
+    page, and `path` is that page's."""
+
     code: str
     title: str
     path: str
     description: str
+    nav_label: str = ""
+    shown_on: str | None = None
+
+    @property
+    def has_page(self) -> bool:
+        return self.shown_on is None
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,14 @@ class Registry:
 
     def in_domain(self, domain: str) -> list[IndicatorSpec]:
         return [i for i in self.indicators.values() if i.domain == domain]
+
+    def page_domains(self, domain: str) -> tuple[str, ...]:
+        """The domains a domain's page draws: its own, then every domain shown on it, in registry order."""
+        return (domain, *(d.code for d in self.domains.values() if d.shown_on == domain))
+
+    def domain_pages(self) -> list[DomainSpec]:
+        """The domains that have a page of their own, in registry order."""
+        return [d for d in self.domains.values() if d.has_page]
 
     def board_areas(self, board: str) -> list[AreaSpec]:
         return [a for a in self.areas.values() if a.board == board and a.kind != "comparator"]
@@ -142,6 +159,38 @@ def _rule(raw: dict | None, where: str, area_codes: set[str]) -> RuleSpec:
     return spec
 
 
+def _domains(raw) -> dict[str, DomainSpec]:
+    """The domains block: each has a title and either its own page (`path`) or the domain whose page shows it
+    (`shown_on`), which must itself have a page."""
+    if not isinstance(raw, dict) or not raw:
+        raise RegistryError("indicators.yaml: 'domains' is required, one entry per part of the service")
+    for code, d in raw.items():
+        if not isinstance(d, dict):
+            raise RegistryError(f"indicators.yaml domain {code!r}: give its title and path")
+    paths: dict[str, str] = {}
+    domains: dict[str, DomainSpec] = {}
+    for code, d in raw.items():
+        where = f"indicators.yaml domain {code!r}"
+        title = _need(d, "title", where)
+        host = d.get("shown_on")
+        if host is None:
+            path = _need(d, "path", where)
+            if not str(path).startswith("/"):
+                raise RegistryError(f"{where}: 'path' must start with '/', not {path!r}")
+            if path in paths or path in ("/", "/exceptions", "/challenges", "/about") or path.startswith("/indicator"):
+                raise RegistryError(f"{where}: path {path!r} is already the address of another page")
+            paths[path] = code
+        else:
+            other = raw.get(host)
+            if not isinstance(other, dict) or other.get("shown_on") is not None or host == code:
+                raise RegistryError(f"{where}: shown_on must name a domain with a page of its own, not {host!r}")
+            if d.get("path") not in (None, other.get("path")):
+                raise RegistryError(f"{where}: a domain shown on {host!r} has that page's path, not its own")
+            path = other.get("path") or ""
+        domains[code] = DomainSpec(code, title, path, d.get("description", ""), d.get("nav") or title, host)
+    return domains
+
+
 def load_registry(directory: Path = DATASET_DIR) -> Registry:
     """Read and validate the registry files; raise RegistryError naming the first problem."""
     ind_raw = yaml.safe_load((directory / "indicators.yaml").read_text(encoding="utf-8"))
@@ -164,9 +213,7 @@ def load_registry(directory: Path = DATASET_DIR) -> Registry:
             raise RegistryError(f"{where}: board {a['board']!r} is not listed under boards")
         areas[code] = AreaSpec(code, _need(a, "name", where), a["kind"], a.get("board"), a.get("ons_code"))
 
-    domains = {}
-    for code, d in (ind_raw.get("domains") or {}).items():
-        domains[code] = DomainSpec(code, d["title"], d["path"], d.get("description", ""))
+    domains = _domains(ind_raw.get("domains"))
 
     indicators: dict[str, IndicatorSpec] = {}
     for order, e in enumerate(ind_raw.get("indicators") or []):

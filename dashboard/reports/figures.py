@@ -4,6 +4,7 @@ source line on every chart; periods with no figure are gaps, never zeros; no mor
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -177,6 +178,51 @@ def breakdown_figure(indicator: dict, rows: pd.DataFrame, dimension: str, ref: R
     title = indicator["title"] if by in indicator["title"].lower() else f"{indicator['title']} {by}"
     _base_layout(fig, title, unit, x_title, _sources(df), height)
     return fig
+
+
+@dataclass(frozen=True)
+class ChartChoice:
+    """One chart a domain page (or the board pack) draws: an indicator's trend, or one of its breakdowns."""
+
+    indicator: dict
+    dimension: str  # "" for the trend
+    caption: str  # what the chart shows, in words, for screen readers
+    rows: pd.DataFrame  # the figures it is drawn from
+
+    @property
+    def is_trend(self) -> bool:
+        return not self.dimension
+
+
+def choose_charts(ref: Reference, domains: tuple[str, ...], rows: pd.DataFrame, areas: list[str]
+                  ) -> list[ChartChoice]:
+    """Which charts a page about `domains` draws from `rows` (already cut to the view's period), in order: a trend
+    for every indicator with a headline figure in the board's own `areas`, then a chart for every breakdown with
+    figures there. Headline indicators come first, then the domains in the order given."""
+    if rows.empty:
+        return []
+    headline = rows[rows["breakdown_dimension"] == ""]
+    inds = [i for i in ref.indicators.values() if i["domain"] in domains]
+    inds.sort(key=lambda i: (not i["headline"], domains.index(i["domain"])))
+    trends, breakdowns = [], []
+    for ind in inds:
+        own = headline[(headline["indicator"] == ind["code"]) & headline["area"].isin(areas)]
+        if not own.empty:
+            names = ", ".join(ref.area_name(a) for a in own["area"].unique())
+            trends.append(ChartChoice(ind, "", f"{ind['title']}: trend by period for {names}", headline))
+        parts = rows[(rows["indicator"] == ind["code"]) & (rows["breakdown_dimension"] != "")
+                     & rows["area"].isin(areas)]
+        for dim in parts["breakdown_dimension"].unique():
+            breakdowns.append(ChartChoice(ind, dim, f"{ind['title']} by {dim.replace('_', ' ')}", parts))
+    return trends + breakdowns
+
+
+def draw(choice: ChartChoice, ref: Reference, areas: list[str], rule: Rule | None, *, height: int = 360
+         ) -> go.Figure:
+    """The figure for a chosen chart."""
+    if choice.is_trend:
+        return trend_figure(choice.indicator, choice.rows, ref, areas, rule, height=height)
+    return breakdown_figure(choice.indicator, choice.rows, choice.dimension, ref, height=height)
 
 
 # Natural orders for the common breakdowns (otherwise alphabetical).

@@ -40,24 +40,18 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from dashboard.reference.registry import registry
 from dashboard.reference.view import ViewState
-from dashboard.reports import figures
 from dashboard.rules.challenges import STATUS_WORDS, is_overdue
-from dashboard.rules.formatting import format_change
-from dashboard.rules.periods import as_of_end, up_to
 from dashboard.rules.rag import COLOURS, ICONS, WORDS
-from dashboard.rules.scorecard import Assessment, exceptions, scorecard
+from dashboard.rules.scorecard import Assessment, gap_text
 from dashboard.rules.suppression import NOTE, is_suppressed, shown
-from dashboard.services import context
-from data_access import queries, review_store
+from dashboard.services.pages import PackContent, pack_content
 
 PAGE = landscape(A4)
 MARGIN = 14 * mm
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
 SYMBOLS = ["circle", "square", "triangle-up", "diamond", "x", "star", "cross", "triangle-down"]
-MAX_CHARTS_PER_DOMAIN = 4
 
 
 def _fonts() -> tuple[str, str, bool]:
@@ -200,38 +194,16 @@ NO_BROWSER = ("Charts are left out: the server has no Chromium to draw them with
               "(or set BROWSER_PATH) and make the pack again.")
 
 
-def _chart_images(view: ViewState, ref, suppress: bool) -> dict[str, list[tuple[bytes, bool]]]:
-    """PNG images of the key charts of each domain page, rendered once with one browser."""
-    from layouts.domain import EXTRA_DOMAINS
-
-    reg = registry()
-    areas = ref.board_areas(view.board)
-    figs: dict[str, list] = {}
-    for domain in reg.domains:
-        if domain == "partnership":
-            continue
-        domains = (domain, *EXTRA_DOMAINS.get(domain, ()))
-        codes = tuple(i["code"] for i in ref.indicators.values() if i["domain"] in domains and i["headline"])
-        rows = queries.domain_observations(codes, context.view_areas(ref, view.board))
-        rows = up_to(rows, as_of_end(view.period))
-        headline = rows[rows["breakdown_dimension"] == ""] if not rows.empty else rows
-        for code in codes:
-            if len(figs.get(domain, [])) >= MAX_CHARTS_PER_DOMAIN or headline.empty:
-                break
-            own = headline[(headline["indicator"] == code) & headline["area"].isin(areas)]
-            if own.empty:
-                continue
-            ind = ref.indicators[code]
-            fig = figures.trend_figure(ind, headline, ref, areas, ref.rule(code, view.board), height=330)
-            hidden = _print_style(fig, suppress, ind["unit"])
-            figs.setdefault(domain, []).append((fig, hidden))
+def _chart_images(content: PackContent, browser: str, suppress: bool) -> dict[str, list[tuple[bytes, bool]]]:
+    """PNG images of each domain's charts in the pack, restyled for paper, rendered with one browser."""
+    figs = {d.code: [(c.figure, _print_style(c.figure, suppress, c.unit)) for c in d.charts] for d in content.domains}
     if not any(figs.values()):
         return {}
     import kaleido
 
-    os.environ["BROWSER_PATH"] = chart_browser()
     out: dict[str, list[tuple[bytes, bool]]] = {}
-    kaleido.start_sync_server(silence_warnings=True)
+    # The browser is handed to kaleido directly: the server's environment is left as it was.
+    kaleido.start_sync_server(path=browser, silence_warnings=True)
     try:
         warnings.filterwarnings("ignore", message="The kopts argument is ignored")
         for domain, items in figs.items():
@@ -248,29 +220,19 @@ def build_pack(view: ViewState, *, suppress: bool = True, today: date | None = N
     today = today or date.today()
     font, bold, unicode_ok = _fonts()
     st = _styles(font, bold)
-    ref = context.reference()
-    reg = registry()
-    board = ref.boards[view.board]
-    area_name = ref.area_name(view.area)
-    assessor = context.assessor(ref, view)
-    sections = scorecard(assessor, view.area, view.period)
-    exc = exceptions(assessor, view.area, view.period)
-    summary = queries.dataset_summary()
-    period_text = "latest figures" if view.period == "latest" else f"figures up to {view.period}"
-    commentary = review_store.commentary_table()
-    challenges = review_store.challenges_table()
-    challenges = challenges[challenges["area"].isin(ref.board_areas(view.board))
-                            & challenges["status"].isin(("open", "answered"))]
-    with_charts = with_charts and chart_browser() is not None
-    images = _chart_images(view, ref, suppress) if with_charts else {}
+    browser = chart_browser() if with_charts else None
+    with_charts = browser is not None
+    content = pack_content(view, with_charts=with_charts)
+    area_name, period_text = content.area_name, content.period_text
+    images = _chart_images(content, browser, suppress) if with_charts else {}
 
     story: list = []
     # Cover
-    story += [Spacer(1, 30 * mm), _p(board["name"], st["Title"]), _p("Performance report: board pack", st["Subtitle"]),
+    story += [Spacer(1, 30 * mm), _p(content.board_name, st["Title"]),
+              _p("Performance report: board pack", st["Subtitle"]),
               _p(f"{area_name}: {period_text}", st["Subtitle"]), Spacer(1, 10 * mm),
               _p(f"Produced {today:%d %B %Y}", st["Body"]),
-              _p(f"Data as of {summary['updated_at'][:10] if summary['updated_at'] else 'unknown'} "
-                 f"({summary['observations']:,} figures in the dataset)", st["Body"]),
+              _p(f"Data as of {content.updated_at} ({content.observations:,} figures in the dataset)", st["Body"]),
               Spacer(1, 6 * mm),
               _p("Status is given as a word and a symbol as well as a colour: "
                  + "; ".join(f"{ICONS[r] if unicode_ok else ASCII_ICONS[r]} {WORDS[r]}" for r in WORDS)
@@ -287,48 +249,41 @@ def build_pack(view: ViewState, *, suppress: bool = True, today: date | None = N
     story.append(_p("Scorecard", st["H1"]))
     if suppress:
         story.append(_p(NOTE, st["Small"]))
-    for domain, tiles in sections.items():
+    for section in content.scorecard.sections:
         rows = [[_p(h, st["CellBold"]) for h in ("Indicator", "Value", "Period", "Status", "Direction of travel",
                                                    "Target or comparator")]]
-        for a in tiles:
+        for a in section.tiles:
             rows.append([_p(a.indicator["title"], st["Cell"]), _p(_value(a, suppress), st["CellBold"]),
                          _p(a.figure.period_label if a.figure else "", st["Cell"]),
                          _status_cell(a.status.rag, a.status.word, st, unicode_ok),
                          _p(a.direction.text if a.figure else "", st["Cell"]),
                          _p(a.target_text + (f" ({a.status.reason})" if a.status.rag == "none" and a.figure
                                              and a.status.reason not in ("no target",) else ""), st["Cell"])])
-        story.append(KeepTogether([_p(reg.domains[domain].title, st["H2"]),
+        story.append(KeepTogether([_p(section.title, st["H2"]),
                                    _grid(rows, [70 * mm, 24 * mm, 28 * mm, 30 * mm, 58 * mm, 58 * mm])]))
     story.append(PageBreak())
     # Exceptions with commentary
     story.append(_p("Exceptions and commentary", st["H1"]))
-    if not exc:
+    if not content.exceptions.items:
         story.append(_p("Nothing is off target for this view.", st["Body"]))
     else:
         rows = [[_p(h, st["CellBold"]) for h in ("Status", "Indicator", "Value", "Target", "Off target since",
                                                    "Commentary")]]
-        for a in exc:
-            com = commentary[(commentary["indicator"] == a.code) & (commentary["area"] == view.area)
-                             & (commentary["period"] == a.figure.period)] if a.figure else commentary.iloc[0:0]
-            text = (f"{com['body'].iloc[0]} ({com['author'].iloc[0]})" if not com.empty
-                    else "No commentary yet.")
-            gap = ""
-            if a.rule is not None and a.rule.kind == "target" and a.figure:
-                gap = f" (gap {format_change(a.figure.value - a.rule.target, a.indicator['unit'])})"
+        for a in content.exceptions.items:
+            gap = gap_text(a)
             rows.append([_status_cell(a.status.rag, a.status.word, st, unicode_ok),
                          _p(a.indicator["title"], st["Cell"]),
                          _p(f"{_value(a, suppress)}, {a.figure.period_label}" if a.figure else "", st["Cell"]),
-                         _p(a.status.reason + gap, st["Cell"]), _p(a.since or "", st["Cell"]),
-                         _p(text, st["Cell"])])
+                         _p(a.status.reason + (f" (gap {gap})" if gap else ""), st["Cell"]),
+                         _p(a.since or "", st["Cell"]),
+                         _p(content.commentary.get(a.code, "No commentary yet."), st["Cell"])])
         story.append(_grid(rows, [30 * mm, 55 * mm, 30 * mm, 40 * mm, 24 * mm, 89 * mm]))
     story.append(PageBreak())
     # A page per domain with its key charts
-    for domain, spec in reg.domains.items():
-        if domain == "partnership":
-            continue
-        story.append(_p(spec.title, st["H1"]))
-        story.append(_p(spec.description, st["Small"]))
-        imgs = images.get(domain, [])
+    for domain in content.domains:
+        story.append(_p(domain.title, st["H1"]))
+        story.append(_p(domain.description, st["Small"]))
+        imgs = images.get(domain.code, [])
         if not imgs:
             story.append(_p("No charts: the dataset has no figures for this part of the service for this board."
                             if with_charts else NO_BROWSER, st["Body"]))
@@ -342,25 +297,26 @@ def build_pack(view: ViewState, *, suppress: bool = True, today: date | None = N
         story.append(PageBreak())
     # Open challenges
     story.append(_p("Open challenges", st["H1"]))
-    if challenges.empty:
+    if not content.challenges:
         story.append(_p("There are no open challenges.", st["Body"]))
     else:
         rows = [[_p(h, st["CellBold"]) for h in ("#", "Indicator and area", "Question", "Owner", "Due", "Status")]]
-        for r in challenges.sort_values(["due_date", "id"], na_position="last").itertuples():
-            due = None if pd.isna(r.due_date) else pd.Timestamp(r.due_date).date()
-            late = is_overdue(r.status, due, today)
-            rows.append([_p(str(r.id), st["Cell"]), _p(f"{r.indicator_title} ({r.area_name})", st["Cell"]),
-                         _p(r.question + (f"\nResponse: {r.response}" if r.response else ""), st["Cell"]),
-                         _p(r.owner, st["Cell"]), _p(f"{due:%d %b %Y}" if due else "none", st["Cell"]),
-                         _p(STATUS_WORDS[r.status] + (" - OVERDUE" if late else ""),
+        for r in content.challenges:
+            due = None if pd.isna(r["due_date"]) else pd.Timestamp(r["due_date"]).date()
+            late = is_overdue(r["status"], due, today)
+            rows.append([_p(str(r["id"]), st["Cell"]), _p(f"{r['indicator_title']} ({r['area_name']})", st["Cell"]),
+                         _p(r["question"] + (f"\nResponse: {r['response']}" if r["response"] else ""), st["Cell"]),
+                         _p(r["owner"], st["Cell"]), _p(f"{due:%d %b %Y}" if due else "none", st["Cell"]),
+                         _p(STATUS_WORDS[r["status"]] + (" - OVERDUE" if late else ""),
                             st["CellBold"] if late else st["Cell"])])
         story.append(_grid(rows, [10 * mm, 50 * mm, 110 * mm, 45 * mm, 24 * mm, 29 * mm]))
 
     buf = io.BytesIO()
-    doc = _Doc(buf, title=f"{board['short_name']} board pack", author="Safeguarding board dashboard",
+    short = content.board_short_name
+    doc = _Doc(buf, title=f"{short} board pack", author="Safeguarding board dashboard",
                subject=f"{area_name}, {period_text}")
     doc._font = font
-    doc.footer_text = f"{board['short_name']} board pack: {area_name}, {period_text}. Produced {today:%d %b %Y}."
+    doc.footer_text = f"{short} board pack: {area_name}, {period_text}. Produced {today:%d %b %Y}."
     doc.multiBuild(story, canvasmaker=_numbered_canvas(font))
     return buf.getvalue()
 

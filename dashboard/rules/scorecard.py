@@ -127,6 +127,29 @@ def target_text(rule: Rule | None, unit: str, polarity: str) -> str:
     return f"Expected {format_value(rule.range_low, unit)} to {format_value(rule.range_high, unit)}"
 
 
+def rule_explanation(rule: Rule | None, unit: str, polarity: str) -> str:
+    """How an indicator is rated, with its amber band: 'Target: at least 85%; amber to 80%, red beyond'."""
+    text = target_text(rule, unit, polarity)
+    if rule is not None and rule.kind == "target" and rule.tolerance:
+        edge = rule.target - rule.tolerance if polarity == "higher_is_better" else rule.target + rule.tolerance
+        text += f"; amber to {format_value(edge, unit)}, red beyond"
+    elif rule is not None and rule.kind == "comparator":
+        text += f"; amber within {format_value(rule.tolerance, unit)}"
+    return text
+
+
+def gap_text(a: Assessment) -> str:
+    """How far a rated figure is from what it is judged against: its target, or its rule's comparator."""
+    if a.figure is None or a.rule is None:
+        return ""
+    if a.rule.kind == "target":
+        return format_change(a.figure.value - a.rule.target, a.indicator["unit"])
+    if a.rule.kind == "comparator":
+        comp = [c for c in a.comparisons if c.area == a.rule.comparator]
+        return comp[0].gap_text if comp else ""
+    return ""
+
+
 class Assessor:
     """Rates indicators for one board's areas from one query's worth of headline figures."""
 

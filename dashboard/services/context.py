@@ -1,4 +1,4 @@
-"""What a callback needs to judge a view: the reference and one query's worth of figures, from the cache."""
+"""What a use case needs to judge a view: the reference and one query's worth of figures, from the cache."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from data_access import queries
 
 
 def reference() -> Reference:
+    """Boards, areas, indicators and rules as the database holds them (through the data cache)."""
     return Reference.from_rows(queries.reference())
 
 
 def small_number_threshold() -> int:
+    """Below how many cases a percentage is not rated: the server's setting, or the default outside a server."""
     if has_app_context() and "BOARD_SETTINGS" in current_app.config:
         return current_app.config["BOARD_SETTINGS"].small_number_threshold
     return DEFAULT_SMALL_NUMBER_THRESHOLD
@@ -32,4 +34,5 @@ def assessor(ref: Reference, view: ViewState) -> Assessor:
 
 
 def view_from_store(data: dict | None, ref: Reference) -> ViewState:
+    """The view in a page's view store (unknown boards, areas and periods fall back to the defaults)."""
     return ViewState.from_query(data or {}, ref)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from contextvars import copy_context
 from urllib.parse import parse_qs
 
+import dash
 import pytest
 from dash import dcc, html
 from dash._callback_context import context_value
@@ -14,6 +15,8 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import domain, exceptions, filters, indicator, overview, shell
 from dashboard.reference.registry import registry
+from layouts import PageError, register_page
+from layouts.shell import nav_pages
 
 HAVERING = {"board": "havering", "area": "havering", "period": "latest", "meeting": False}
 TRIBOROUGH = {"board": "triborough", "area": "triborough", "period": "latest", "meeting": False}
@@ -131,7 +134,15 @@ def test_a_bookmarked_period_without_figures_stays_selectable(loaded_db):
     assert options[-1]["value"] == "2005-06"
 
 
-def test_meeting_mode_follows_the_url_and_nav_links_keep_the_view(loaded_db):
+@pytest.fixture
+def app(loaded_db):
+    """The app as the server builds it: its pages registered, so the navigation exists."""
+    from dashboard.web.app import create_app
+
+    return create_app(loaded_db)
+
+
+def test_meeting_mode_follows_the_url_and_nav_links_keep_the_view(app):
     cls, toggle, label, hrefs, classes = shell.update_shell("?board=triborough&area=westminster&meeting=1",
                                                             "/front-door")
     assert cls == "meeting" and label == "Leave meeting mode"
@@ -142,6 +153,29 @@ def test_meeting_mode_follows_the_url_and_nav_links_keep_the_view(loaded_db):
 
     cls, toggle, label, _hrefs, _classes = shell.update_shell("", "/")
     assert cls == "" and label == "Meeting mode" and query(toggle.split("?", 1)[1])["meeting"] == "1"
+
+
+def test_the_navigation_lists_the_pages_in_order_with_their_short_names(app):
+    nav = [(p.label, p.path) for p in nav_pages()]
+    assert nav == [("Scorecard", "/"), ("Front door", "/front-door"), ("Child protection", "/child-protection"),
+                   ("Looked after", "/looked-after"), ("Care leavers", "/care-leavers"), ("Training", "/training"),
+                   ("Exceptions", "/exceptions"), ("Challenges", "/challenges")]
+    _cls, _toggle, _label, hrefs, _classes = shell.update_shell("?board=havering&area=havering", "/")
+    assert [h.split("?")[0] for h in hrefs] == [path for _label, path in nav]
+
+
+@pytest.mark.parametrize("meta, message", [
+    ({"name": "", "path": "/somewhere"}, "page 'extra': a page needs a name"),
+    ({"name": "Extra", "path": None}, "page 'extra': a page needs an address starting with '/'"),
+    ({"name": "Extra", "path": "somewhere"}, "page 'extra': a page needs an address starting with '/'"),
+    ({"name": "Extra", "path": "/front-door"}, "'/front-door' is already the address of page 'domain_front_door'"),
+    ({"name": "Extra", "path": "/somewhere", "nav": "extra", "nav_label": " "}, "needs a label"),
+])
+def test_a_page_with_wrong_metadata_is_refused_with_a_message_naming_it(app, meta, message):
+    before = list(dash.page_registry)
+    with pytest.raises(PageError, match=message):
+        register_page("extra", order=99, layout=lambda **_q: html.Div(), **meta)
+    assert list(dash.page_registry) == before, "nothing is registered"
 
 
 # --- domain pages and the drill panel --------------------------------------------------------------------------

@@ -69,3 +69,50 @@ def test_meeting_mode_enlarges_the_type_and_unwraps_a_title_that_now_fits():
     assert fig.layout.font.size >= 1.25 * normal_font and fig.layout.height > normal_height
     assert "font-size:14px" in fig.layout.xaxis.title.text  # the source line too
     assert 0.8 < fig.layout.title.y < 1
+
+
+def _domain_rows() -> pd.DataFrame:
+    """Child protection and partnership figures for Havering: headline figures, and one breakdown."""
+    base = {"period_kind": "financial_year", "source_document": None, "end_date": "2015-03-31"}
+    rows = [{**base, "indicator": code, "area": area, "period": "2014-15", "period_label": "2014-15",
+             "sort_key": "2014-15", "value": 10.0, "breakdown_dimension": "", "breakdown_value": ""}
+            for code in ("cp_plans", "police_attendance_icpc_pct", "cp_plans_started")
+            for area in ("havering", "england")]
+    rows += [{**base, "indicator": "cp_plans", "area": "havering", "period": "2014-15", "period_label": "2014-15",
+              "sort_key": "2014-15", "value": v, "breakdown_dimension": "category", "breakdown_value": c}
+             for c, v in (("neglect", 6.0), ("emotional", 4.0))]
+    rows += [{**base, "indicator": "cp_plans_started", "area": "england", "period": "2013-14",
+              "period_label": "2013-14", "sort_key": "2013-14", "value": 5.0, "breakdown_dimension": "",
+              "breakdown_value": ""}]
+    return pd.DataFrame(rows)
+
+
+def test_a_page_draws_every_trend_with_figures_then_every_breakdown_headline_indicators_first():
+    ref = registry_reference()
+    choices = figures.choose_charts(ref, ("child_protection", "partnership"), _domain_rows(), ["havering"])
+    drawn = [(c.indicator["code"], c.dimension) for c in choices]
+    trends = [code for code, dim in drawn if not dim]
+    assert set(trends) == {"cp_plans", "police_attendance_icpc_pct", "cp_plans_started"}
+    assert drawn[-1] == ("cp_plans", "category"), "breakdowns after every trend"
+    headline = [ref.indicators[c]["headline"] for c in trends]
+    assert headline == sorted(headline, reverse=True), "headline indicators first"
+    own = [ref.indicators[c]["domain"] for c in trends if ref.indicators[c]["headline"]]
+    assert own == sorted(own, key=("child_protection", "partnership").index), "the page's own domain first"
+    assert choices[-1].caption == f"{ref.indicators['cp_plans']['title']} by category"
+    assert trends[-1] == "cp_plans_started", "an indicator that is not a headline comes last"
+
+
+def test_a_chart_is_drawn_only_where_the_boards_own_areas_have_figures():
+    ref = registry_reference()
+    rows = _domain_rows()
+    only_england = rows[rows["area"] == "england"]
+    assert figures.choose_charts(ref, ("child_protection",), only_england, ["havering"]) == []
+    assert figures.choose_charts(ref, ("child_protection",), rows.iloc[0:0], ["havering"]) == []
+
+
+def test_a_chosen_chart_is_drawn_with_its_points_carrying_what_to_drill_into():
+    ref = registry_reference()
+    choice = figures.choose_charts(ref, ("child_protection",), _domain_rows(), ["havering"])[0]
+    fig = figures.draw(choice, ref, ["havering"], None)
+    points = [cd for t in fig.data for cd in (t.customdata or []) if cd is not None]
+    assert points and all(p[0] == choice.indicator["code"] for p in points)

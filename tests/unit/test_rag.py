@@ -1,10 +1,22 @@
-"""The rating rules a board relies on: polarity, bands, small numbers, missing data, direction of travel."""
+"""The rating rules a board relies on: polarity, bands, small numbers, missing data, direction of travel, and
+how a rule and the gap to it are put in words."""
 
 import math
+from datetime import date
 
 import pytest
 
-from dashboard.rules.rag import Rule, Status, comparator_gap, direction, off_target_since, rate, wilson_interval
+from dashboard.rules.rag import (
+    Direction,
+    Rule,
+    Status,
+    comparator_gap,
+    direction,
+    off_target_since,
+    rate,
+    wilson_interval,
+)
+from dashboard.rules.scorecard import Assessment, Comparison, Figure, gap_text, rule_explanation
 
 TARGET_85 = Rule("target", target=85, tolerance=5)
 TARGET_10_LOWER = Rule("target", target=10, tolerance=2)
@@ -89,3 +101,34 @@ def test_off_target_since_finds_the_start_of_the_current_run():
     red, green = Status("red"), Status("green")
     assert off_target_since([("2012-13", red), ("2013-14", green), ("2014-15", red), ("2015-16", red)]) == "2014-15"
     assert off_target_since([("2014-15", red), ("2015-16", green)]) is None
+
+
+# --- how a rule is explained, and how far a figure is from it ----------------------------------------------------
+
+
+def test_a_target_is_explained_with_where_amber_ends():
+    assert rule_explanation(TARGET_85, "percent", "higher_is_better") == \
+        "Target: at least 85%; amber to 80%, red beyond"
+    assert rule_explanation(TARGET_10_LOWER, "percent", "lower_is_better") == \
+        "Target: at most 10%; amber to 12%, red beyond"
+
+
+def test_a_comparator_and_an_unrated_measure_are_explained_in_words():
+    rule = Rule("comparator", tolerance=2, comparator="england")
+    assert rule_explanation(rule, "percent", "higher_is_better") == "Compared with England; amber within 2%"
+    assert rule_explanation(None, "count", "neutral") == "Not rated"
+
+
+def _assessed(value: float, rule: Rule | None, comparisons=()) -> Assessment:
+    ind = {"code": "x", "title": "X", "unit": "percent", "polarity": "higher_is_better", "domain": "front_door"}
+    fig = Figure(value, "2014-15", "2014-15", "financial_year", date(2015, 3, 31))
+    return Assessment(ind, "havering", fig, Status("red"), Direction("none"), rule, "", list(comparisons))
+
+
+def test_the_gap_is_to_the_target_or_to_the_rules_comparator_and_nothing_without_a_rule():
+    assert gap_text(_assessed(78.0, TARGET_85)) == "-7 pts"
+    england = Comparison("england", "England", 82.0, "2014-15", "-4.0 pts", False)
+    london = Comparison("london", "London", 80.0, "2014-15", "-2.0 pts", False)
+    rule = Rule("comparator", tolerance=2, comparator="england")
+    assert gap_text(_assessed(78.0, rule, [london, england])) == "-4.0 pts"
+    assert gap_text(_assessed(78.0, None)) == ""
