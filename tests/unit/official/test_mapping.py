@@ -11,7 +11,7 @@ import pytest
 from dashboard.official.errors import OfficialReadError
 from dashboard.official.mapping import load_mapping
 from dashboard.official.reader import OBSERVATION_COLUMNS, read_official
-from dashboard.registry import load_registry
+from dashboard.reference.registry import load_registry
 from tests.unit.official.conftest import cells
 
 SYMBOL_STATUS = {"c": "suppressed", "x": "not_available", "z": "not_applicable", "k": "fewer_than_half",
