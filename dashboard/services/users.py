@@ -113,8 +113,10 @@ def add_user(actor: User, raw_name: str, role: str, password: str) -> UserRow:
             _refuse_existing(s, name)
             row = am.add_user(s, name, role, hashed)
             _audit(s, actor, "user.add", name, {"role": role})
-    except IntegrityError:  # added by someone else between the check and the write
-        raise UserRefused(_already(name)) from None
+    except IntegrityError:
+        if not _exists(name):
+            raise
+        raise UserRefused(_already(name)) from None  # added by someone else between the check and the write
     return row
 
 
@@ -189,6 +191,11 @@ def _already(name: str) -> str:
 def _refuse_existing(s: Session, name: str) -> None:
     if am.get_user(s, name) is not None:
         raise UserRefused(_already(name))
+
+
+def _exists(name: str) -> bool:
+    with db.session_scope() as s:
+        return am.get_user(s, name) is not None
 
 
 def _existing(s: Session, name: str) -> am.User:
