@@ -30,29 +30,36 @@ for _module in (app, data, users, returns):
 def main(argv: list[str] | None = None) -> int:
     """Run the command line on `argv` (default: the process's arguments); the exit status."""
     try:
-        try:
-            result = cli.main(args=argv, prog_name=PROG, standalone_mode=False)
-        except Exception as e:
-            raise _as_refusal(e) from e
+        result = cli.main(args=argv, prog_name=PROG, standalone_mode=False)
     except CommandRefused as e:
-        print(f"{PROG}: {e.message}", file=sys.stderr)
-        for line in e.details:
-            print(line, file=sys.stderr)
-        return e.exit_code
+        return _refuse(e)
     except click.UsageError as e:
         _usage_error(e)
         return e.exit_code
     except click.ClickException as e:
         print(f"{PROG}: {e.format_message()}", file=sys.stderr)
         return e.exit_code
-    except click.Abort:
+    except click.Abort:  # Ctrl+C, or end of input at a prompt
         print(f"{PROG}: stopped; nothing more was done", file=sys.stderr)
         return 130
+    except Exception as e:
+        refusal = _as_refusal(e)
+        if refusal is None:
+            raise
+        return _refuse(refusal)
     return result if isinstance(result, int) else 0
 
 
-def _as_refusal(e: Exception) -> Exception:
-    """A failure every command meets the same way, as the refusal that explains it; any other error as it is."""
+def _refuse(e: CommandRefused) -> int:
+    """The one place a refusal is told: `board-dashboard: <message>` and its details on standard error."""
+    print(f"{PROG}: {e.message}", file=sys.stderr)
+    for line in e.details:
+        print(line, file=sys.stderr)
+    return e.exit_code
+
+
+def _as_refusal(e: Exception) -> CommandRefused | None:
+    """A failure any command can meet, as the refusal that explains it; None for any other error."""
     from sqlalchemy.exc import DBAPIError
 
     from data_access.db import DatabaseUnavailable
@@ -62,7 +69,7 @@ def _as_refusal(e: Exception) -> Exception:
     if isinstance(e, DBAPIError) and _schema_missing():
         return CommandRefused("the database has no tables yet; run `board-dashboard init-db` first (it creates "
                               "them and loads the bundled dataset)", exit_code=2)
-    return e
+    return None
 
 
 def _usage_error(e: click.UsageError) -> None:

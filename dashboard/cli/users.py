@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 
@@ -19,6 +21,8 @@ from dashboard.cli.common import Choice, CommandRefused, PositiveInt, command, g
 from dashboard.services import users
 from dashboard.settings import Settings
 
+T = TypeVar("T")
+
 
 def _connect(settings: Settings) -> None:
     from data_access import db
@@ -26,7 +30,7 @@ def _connect(settings: Settings) -> None:
     db.configure(settings.database_url)  # users and the audit log need the database, not the data cache
 
 
-def _refusals(work):
+def _refusals(work: Callable[[], T]) -> T:
     """Run `work`, turning a refused user change into the command's refusal (exit status 1)."""
     try:
         return work()
