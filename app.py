@@ -6,6 +6,6 @@ app = create_app_or_exit()
 server = app.server
 
 if __name__ == "__main__":
-    from dashboard.cli.main import serve_app
+    from dashboard.cli.app import serve_app
 
     serve_app(app)

@@ -9,7 +9,6 @@ checks on the cells catch most mistakes in Excel, before the file is sent; the i
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -325,28 +324,3 @@ def _printable(ws: Worksheet) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
 
-
-# ------------------------------------------------------------------ command line
-
-
-def cmd_template(args, settings) -> int:
-    try:
-        path = write_template(args.out, overwrite=args.force)
-    except TemplateError as e:
-        print(f"board-dashboard: {e}", file=sys.stderr)
-        return 1
-    reg = registry()
-    sheets = sum(1 for d in reg.domains.values() if reg.in_domain(d.code))
-    print(f"wrote {path}: a README and {sheets} domain sheets with {len(reg.indicators)} indicators; fill it in "
-          f"and import it with: board-dashboard import {path.name}")
-    return 0
-
-
-def add_commands(sub) -> None:
-    s = sub.add_parser("template", help="write the partner template workbook (XLSX)", description=(
-        "Write a workbook partner agencies can fill in: a README sheet, then a sheet per domain with every "
-        "indicator's code, unit, title and definition, drop-down lists and checks on the cells. A filled-in "
-        "template imports as it is (board-dashboard import FILE.xlsx)."))
-    s.add_argument("--out", required=True, help="the .xlsx file to write")
-    s.add_argument("--force", action="store_true", help="replace the file if it exists")
-    s.set_defaults(func=cmd_template)

@@ -4,7 +4,6 @@ and PostgreSQL."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import html
 import inspect
@@ -55,7 +54,7 @@ def build(empty_db):
     """Build the real app on this test's database with some settings changed."""
 
     def _build(**changes):
-        return create_app(dataclasses.replace(empty_db, **changes))
+        return create_app(empty_db.with_changes(**changes))
 
     return _build
 

@@ -28,11 +28,82 @@ def cli(*args, env=None, input=None):
                           text=True, input=input, timeout=300)
 
 
-@pytest.mark.parametrize("command", ["serve", "init-db", "export", "import", "check", "indicators"])
+@pytest.mark.parametrize("command", ["serve", "init-db", "export", "import", "check", "indicators", "template",
+                                     "pack"])
 def test_every_command_explains_itself(command):
     r = cli(command, "--help")
     assert r.returncode == 0
     assert "usage: board-dashboard" in r.stdout and len(r.stdout.split()) > 15
+
+
+COMMANDS = {"serve", "init-db", "export", "import", "check", "indicators", "template", "pack", "user", "audit",
+            "ingest-903", "ingest-annex-a", "synthetic-returns"}
+
+
+def test_the_help_lists_every_command_and_a_wrong_command_line_is_exit_status_2():
+    r = cli("--help")
+    assert r.returncode == 0 and r.stdout.startswith("usage: board-dashboard")
+    listed = set(re.findall(r"^  ([a-z][a-z0-9-]*) ", r.stdout.split("Commands:", 1)[1], re.M))
+    assert listed == COMMANDS
+    for args, says in ((("frobnicate",), "No such command 'frobnicate'"),
+                       (("import",), "Missing argument 'FILE'"),
+                       (("pack", "--board", "havering"), "Missing option '--out'"),
+                       (("serve", "--port", "eighty"), "'eighty' is not a valid integer")):
+        r = cli(*args)
+        assert r.returncode == 2, args
+        assert r.stdout == "", "nothing on standard output when the command line is wrong"
+        assert r.stderr.startswith("usage: board-dashboard") and says in r.stderr, r.stderr
+
+
+def test_a_refused_command_is_one_line_on_standard_error_and_exit_status_1(tmp_path):
+    env = {"INSTANCE_PATH": str(tmp_path)}
+    r = cli("pack", "--out", str(tmp_path / "pack.pdf"), "--board", "nowhere", env=env)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == "board-dashboard: unknown board 'nowhere'; choose one of havering, triborough\n"
+    assert not (tmp_path / "pack.pdf").exists()
+    (tmp_path / "partner.xlsx").write_bytes(b"keep me")
+    r = cli("template", "--out", str(tmp_path / "partner.xlsx"), env=env)
+    assert r.returncode == 1 and r.stderr.startswith("board-dashboard: ") and len(r.stderr.splitlines()) == 1
+    assert (tmp_path / "partner.xlsx").read_bytes() == b"keep me"
+
+
+def test_a_bad_setting_stops_a_command_but_not_its_help(tmp_path):
+    env = {"INSTANCE_PATH": str(tmp_path), "AUTH_MODE": "sometimes"}
+    r = cli("indicators", env=env)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.strip() == "AUTH_MODE must be one of none, password, header, not 'sometimes'"
+    assert cli("indicators", "--help", env=env).returncode == 0
+
+
+def test_progress_goes_to_standard_error_and_quiet_shows_none(empty_db, tmp_path):
+    out = tmp_path / "one.csv"
+    out.write_text("indicator,area,period,value\ncontacts,havering,2015-16,1234\n", encoding="utf-8")
+    # As on a terminal (rich draws its bars only there), so the bar is really drawn.
+    env = {"DATABASE_URL": empty_db.database_url, "INSTANCE_PATH": str(empty_db.instance_path),
+           "TTY_COMPATIBLE": "1"}
+    r = cli("import", str(out), env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "1 rows read: 1 added, 0 updated, 0 unchanged\n", "standard output stays parseable"
+    assert "checking one.csv" in r.stderr and "bytes" in r.stderr
+    r = cli("import", str(out), "--quiet", env=env)
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout == "1 rows read: 0 added, 0 updated, 1 unchanged\n"
+    r = cli("synthetic-returns", str(tmp_path / "returns"), "--seed", "3", "--quiet", env=env)
+    assert r.returncode == 0 and r.stderr == "" and "SYNTHETIC" in r.stdout
+
+
+def test_a_rejected_import_lists_every_error_and_changes_nothing(empty_db, tmp_path):
+    out = tmp_path / "bad.csv"
+    out.write_text("indicator,area,period,value\nno_such_indicator,havering,2015-16,1\n"
+                   "contacts,nowhere,2015-16,2\ncontacts,havering,2015-16,3\n", encoding="utf-8")
+    env = {"DATABASE_URL": empty_db.database_url, "INSTANCE_PATH": str(empty_db.instance_path)}
+    r = cli("import", str(out), "--quiet", env=env)
+    assert (r.returncode, r.stdout) == (1, "")
+    lines = r.stderr.splitlines()
+    assert lines[0] == "board-dashboard: bad.csv was not imported; nothing was changed."
+    assert "no_such_indicator" in lines[1] and "nowhere" in lines[2] and all(x.startswith("  ") for x in lines[1:3])
+    assert lines[-1] == "Fix these rows and import the file again (use --dry-run to check without writing)."
+    assert export_csv(tmp_path / "after.csv") == 0
 
 
 def test_init_db_and_export_give_the_same_rows_on_sqlite_and_postgresql(tmp_path, pg_server_url):
