@@ -77,6 +77,10 @@ def init_login_manager(server: Flask) -> flask_login.LoginManager:
     # The database session is the protection: it ends on the server, whatever the cookie says. Flask-Login's own
     # check of the browser's address and agent would sign out people whose address changes (mobile, VPN).
     manager.session_protection = None
+    # "Remember me" is never offered, but Flask-Login reads its cookie before asking the request loader: under its
+    # default name, a cookie set by another Flask app on the same host (localhost) would hide the local or sign-on
+    # user. A name of our own keeps that from happening.
+    server.config["REMEMBER_COOKIE_NAME"] = "board_remember"
     manager.user_loader(_user_from_database_session)
     manager.request_loader(_user_from_request)
     manager.init_app(server)

@@ -628,6 +628,16 @@ def test_without_sign_in_only_requests_from_this_computer_are_answered(build):
     assert client.get("/healthz", environ_base={"REMOTE_ADDR": "192.168.1.20"}).status_code == 200
 
 
+def test_a_cookie_left_by_another_app_on_this_computer_does_not_hide_the_local_user(build):
+    client = build().server.test_client()  # AUTH_MODE=none
+    client.set_cookie("remember_token", "alice|0123456789abcdef", domain="localhost")
+    assert client.get("/_dash-layout").status_code == 200
+    header = build(auth_mode="header", trusted_proxies=("127.0.0.1",)).server.test_client()
+    header.set_cookie("remember_token", "alice|0123456789abcdef", domain="localhost")
+    r = header.get("/_dash-layout", headers={"X-Forwarded-User": "j.smith", "X-Forwarded-Roles": "viewer"})
+    assert r.status_code == 200
+
+
 def test_serve_refuses_a_non_loopback_address_without_sign_in(tmp_path):
     env = {"INSTANCE_PATH": str(tmp_path), "AUTH_MODE": ""}
     r = cli("serve", "--host", "0.0.0.0", "--port", "1", env=env)
