@@ -2,7 +2,7 @@
 
 Everything the sign-in needs across processes lives here, in the database, so several gunicorn workers (or hosts)
 agree: who is signed in (a session row per sign-in), and how many times a name or an address failed to sign in
-lately (the throttle). Password hashing and the rules about roles are in dashboard/; this module stores strings.
+lately (the throttle). Password hashing and the rules about roles are in dashboard/auth; this module stores strings.
 """
 
 from __future__ import annotations
@@ -91,6 +91,8 @@ class AuditEntry(Base):
 
 @dataclass(frozen=True)
 class UserRow:
+    """A user as the command line lists them (never the password hash)."""
+
     name: str
     role: str
     active: bool
@@ -103,10 +105,12 @@ def _row(u: User) -> UserRow:
 
 
 def get_user(s: Session, name: str) -> User | None:
+    """The user of that name (any case), or None."""
     return s.scalars(select(User).where(User.name == name.strip().lower())).first()
 
 
 def add_user(s: Session, name: str, role: str, password_hash: str) -> UserRow:
+    """A new, active user (the name is stored in lower case)."""
     u = User(name=name.strip().lower(), role=role, password_hash=password_hash, active=True, created_at=utcnow())
     s.add(u)
     s.flush()
@@ -114,10 +118,12 @@ def add_user(s: Session, name: str, role: str, password_hash: str) -> UserRow:
 
 
 def list_users(s: Session) -> list[UserRow]:
+    """Every user, by name."""
     return [_row(u) for u in s.scalars(select(User).order_by(User.name))]
 
 
 def count_active_users(s: Session) -> int:
+    """How many users can sign in."""
     return s.execute(select(func.count()).select_from(User).where(User.active.is_(True))).scalar_one()
 
 
@@ -131,10 +137,12 @@ def set_user_fields(s: Session, name: str, **fields) -> bool:
 
 
 def token_digest(token: str) -> str:
+    """What is stored of a session token: its SHA-256, so the table alone lets nobody in."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def start_session(s: Session, user_name: str, token: str, address: str, now: datetime) -> None:
+    """Open a session for an existing user, and note when they last signed in."""
     user = get_user(s, user_name)
     assert user is not None
     s.add(UserSession(id=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
@@ -144,6 +152,8 @@ def start_session(s: Session, user_name: str, token: str, address: str, now: dat
 
 @dataclass(frozen=True)
 class SessionRow:
+    """A session with its user's name, role and whether the user is still active."""
+
     user_name: str
     role: str
     active: bool
@@ -152,6 +162,7 @@ class SessionRow:
 
 
 def find_session(s: Session, token: str) -> SessionRow | None:
+    """The session with this token, or None (never opened, signed out, or pruned)."""
     row = s.execute(
         select(User.name, User.role, User.active, UserSession.created_at, UserSession.last_seen_at)
         .join(User, User.id == UserSession.user_id)
@@ -160,10 +171,12 @@ def find_session(s: Session, token: str) -> SessionRow | None:
 
 
 def touch_session(s: Session, token: str, now: datetime) -> None:
+    """Note that the session was used at `now` (its idle time starts again)."""
     s.execute(update(UserSession).where(UserSession.id == token_digest(token)).values(last_seen_at=now))
 
 
 def end_session(s: Session, token: str) -> None:
+    """End one session (signing out, or idle too long)."""
     s.execute(delete(UserSession).where(UserSession.id == token_digest(token)))
 
 
@@ -176,6 +189,7 @@ def end_sessions_of(s: Session, user_name: str) -> int:
 
 
 def prune_sessions(s: Session, idle_before: datetime, started_before: datetime) -> None:
+    """Delete the sessions that idled past, or started before, the limits: they can no longer be used."""
     s.execute(delete(UserSession).where((UserSession.last_seen_at < idle_before)
                                         | (UserSession.created_at < started_before)))
 
@@ -184,6 +198,7 @@ def prune_sessions(s: Session, idle_before: datetime, started_before: datetime) 
 
 
 def record_attempt(s: Session, username: str, address: str, succeeded: bool, now: datetime) -> None:
+    """Keep one try at the sign-in form, for the throttle."""
     s.add(LoginAttempt(at=now, username=username[:64], address=address[:64], succeeded=succeeded))
 
 
@@ -202,6 +217,7 @@ def recent_failures(s: Session, username: str, address: str, since: datetime) ->
 
 
 def prune_attempts(s: Session, before: datetime) -> None:
+    """Forget the tries older than `before`."""
     s.execute(delete(LoginAttempt).where(LoginAttempt.at < before))
 
 

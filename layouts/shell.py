@@ -8,9 +8,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.auth import user_menu
 from dashboard.reference.registry import registry
 from dashboard.web import ids
+from layouts.user_menu import user_menu
 
 
 @dataclass(frozen=True)

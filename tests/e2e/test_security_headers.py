@@ -39,6 +39,7 @@ def signed_in_server(tmp_path_factory):
     """A real server with password sign-in on the embedded database, and one admin made by the command line (every
     role, so that no page refuses a part of itself)."""
     instance = tmp_path_factory.mktemp("auth-e2e")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)  # also when this file runs on its own
     env = {"INSTANCE_PATH": str(instance), "AUTH_MODE": "password", "DATABASE_URL": ""}
     _cli(env, "init-db")
     _cli(env, "user", "add", "anna", "--role", "admin", "--password-stdin", input=PASSWORD + "\n")

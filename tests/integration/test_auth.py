@@ -350,6 +350,83 @@ def test_disabling_a_user_or_changing_a_role_applies_to_their_open_session(build
     assert client.get("/_dash-layout").status_code == 401
 
 
+# Made for PASSWORD by this dashboard's scrypt hashing, before Argon2id (scrypt, N=2**17, r=8, p=1).
+OLD_SCRYPT_HASH = "scrypt$131072$8$1$TdgsbQ/2hryaK/Cr3ym8qg$+G5LMM4qpAy7G5SJpWB9f5N699KGIFTPG/nFGtsmyck"
+
+
+def _stored_hash(name: str) -> str:
+    with db.session_scope() as s:
+        return am.get_user(s, name).password_hash
+
+
+def test_a_user_with_an_earlier_scrypt_hash_signs_in_and_the_hash_is_upgraded(build):
+    app = build(auth_mode="password")
+    with db.session_scope() as s:
+        am.add_user(s, "olga", "viewer", OLD_SCRYPT_HASH)
+    client = app.server.test_client()
+    assert sign_in(client, "olga", "wrong-password-here").status_code == 401
+    assert _stored_hash("olga") == OLD_SCRYPT_HASH, "a wrong password upgrades nothing"
+    r = sign_in(client, "olga", next_url="/exceptions")
+    assert r.status_code == 303 and r.headers["Location"] == "/exceptions"
+    assert client.get("/_dash-layout").status_code == 200
+    upgraded = _stored_hash("olga")
+    assert upgraded != OLD_SCRYPT_HASH and upgraded.startswith("$argon2id$") and PASSWORD not in upgraded
+    # The same password signs in against the new hash, which is then left alone; a wrong one is still refused.
+    again = app.server.test_client()
+    assert sign_in(again, "olga").status_code == 303
+    assert again.get("/_dash-layout").status_code == 200
+    assert _stored_hash("olga") == upgraded
+    assert sign_in(app.server.test_client(), "olga", "kettle-orbit-lanterN").status_code == 401
+
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+def test_the_sign_in_sign_out_and_audit_pages_show_a_hostile_name_as_text(build):
+    app = build(auth_mode="password")
+    with db.session_scope() as s:
+        am.add_user(s, HOSTILE, "admin", _password_hash())
+    audit.record(HOSTILE, "rule.edit", "<b>contacts</b>", '<img src=x onerror="alert(1)">')
+    client = app.server.test_client()
+    refused = sign_in(client, HOSTILE, "wrong-password-here").get_data(as_text=True)
+    assert "<script>" not in refused and f'value="{html.escape(HOSTILE)}"'.replace("&quot;", "&#34;") in refused
+    assert sign_in(client, HOSTILE).status_code == 303
+    page = client.get("/logout").get_data(as_text=True)
+    assert "<script>" not in page and f"signed in as {HOSTILE} (admin)" in html.unescape(page)
+    log_page = client.get("/admin/audit").get_data(as_text=True)
+    assert "<script>" not in log_page and "<img" not in log_page and "<b>" not in log_page
+    assert HOSTILE in html.unescape(log_page) and '<img src=x onerror="alert(1)">' in html.unescape(log_page)
+
+
+def test_a_browser_signed_in_before_the_upgrade_stays_signed_in(build):
+    """Cookies made before sign-in moved to Flask-Login kept the session token under `sid`: still honoured."""
+    app = build(auth_mode="password")
+    add_user("alice", "viewer")
+    with db.session_scope() as s:
+        am.start_session(s, "alice", "a-token-from-an-older-cookie-0123456789", "127.0.0.1", utcnow())
+    client = app.server.test_client()
+    with client.session_transaction() as cookie_session:
+        cookie_session["sid"] = "a-token-from-an-older-cookie-0123456789"
+    assert client.get("/_dash-layout").status_code == 200
+    assert client.get("/_dash-layout").status_code == 200, "and the cookie was rewritten in the new form"
+    with db.session_scope() as s:
+        am.end_session(s, "a-token-from-an-older-cookie-0123456789")
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_the_page_header_names_who_is_signed_in_in_each_mode(build):
+    password = build(auth_mode="password").server.test_client()
+    add_user("alice", "contributor")
+    sign_in(password, "alice")
+    layout = password.get("/_dash-layout").get_data(as_text=True)
+    assert "alice (contributor)" in layout and "user-menu-signout" in layout and "logout" in layout
+    header = build(auth_mode="header", trusted_proxies=("127.0.0.1",)).server.test_client()
+    layout = header.get("/_dash-layout", headers={"X-Forwarded-User": "j.smith", "X-Forwarded-Roles": "chair"})
+    assert "j.smith (chair)" in layout.get_data(as_text=True)
+    local = build().server.test_client().get("/_dash-layout").get_data(as_text=True)
+    assert "user-menu" in local and "Sign out" not in local and "(admin)" not in local
+
+
 # --- roles: every write checked on the server -------------------------------------------------------------------
 
 
@@ -463,8 +540,11 @@ def test_every_write_callback_of_the_real_app_is_refused_to_a_viewer(build):
     assert viewer.get("/").status_code == 200  # Dash sets its callbacks up on the first request
     registry = auth.write_callbacks(app)
     assert own in registry
+    # The ids the browser really sends (Dash's own, with the hash it adds to outputs that allow duplicates).
+    guarded = [output for output, entry in app.callback_map.items() if auth.roles_for_output(app, output)]
+    assert len(guarded) == len(registry) > 1, "the app's own write callbacks are in the registry"
     refused, allowed = [], []
-    for output in registry:
+    for output in [*registry, *guarded]:
         r = viewer.post("/_dash-update-component", json=callback_body(output), headers=dash_headers(viewer))
         (refused if r.status_code == 403 else allowed).append(f"{output} -> {r.status_code}")
     assert not allowed, f"write callbacks a viewer could call: {allowed}"
@@ -477,7 +557,7 @@ def test_every_write_callback_of_the_real_app_is_refused_to_a_viewer(build):
             source = inspect.getsource(fn)
         except (OSError, TypeError):
             continue
-        if _WRITE_MARKERS.search(source) and output not in registry:
+        if _WRITE_MARKERS.search(source) and not auth.roles_for_output(app, output):
             unguarded.append(f"{fn.__module__}.{fn.__qualname__} ({output})")
     assert not unguarded, f"callbacks that write without require_role: {unguarded}"
 
@@ -545,6 +625,16 @@ def test_without_sign_in_only_requests_from_this_computer_are_answered(build):
         assert "AUTH_MODE=none" in text and "AUTH_MODE=password" in text, label
         assert "Scorecard" not in text
     assert client.get("/healthz", environ_base={"REMOTE_ADDR": "192.168.1.20"}).status_code == 200
+
+
+def test_a_cookie_left_by_another_app_on_this_computer_does_not_hide_the_local_user(build):
+    client = build().server.test_client()  # AUTH_MODE=none
+    client.set_cookie("remember_token", "alice|0123456789abcdef", domain="localhost")
+    assert client.get("/_dash-layout").status_code == 200
+    header = build(auth_mode="header", trusted_proxies=("127.0.0.1",)).server.test_client()
+    header.set_cookie("remember_token", "alice|0123456789abcdef", domain="localhost")
+    r = header.get("/_dash-layout", headers={"X-Forwarded-User": "j.smith", "X-Forwarded-Roles": "viewer"})
+    assert r.status_code == 200
 
 
 def test_serve_refuses_a_non_loopback_address_without_sign_in(tmp_path):
@@ -650,7 +740,8 @@ def test_user_commands_manage_users_and_every_change_is_in_the_audit_log(empty_d
     assert len(lines) == 2 and "user.disable" in lines[0] and "user.set_role" in lines[1]
     with db.session_scope() as s:
         stored = am.get_user(s, "alice").password_hash
-    assert stored.startswith("scrypt$131072$8$1$") and PASSWORD not in stored
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert auth.passwords.verify_password(PASSWORD, stored)
     assert all(PASSWORD not in e.detail for e in audit.recent(100))
 
 

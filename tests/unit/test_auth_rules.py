@@ -65,15 +65,36 @@ def test_a_guarded_function_refuses_to_run_outside_a_request_and_says_how_to_uni
     assert save.required_roles == ("contributor",)
 
 
-def test_passwords_are_hashed_with_scrypt_salted_and_verified():
-    h1 = passwords.hash_password("kettle-orbit-lantern", n=2**14)
-    h2 = passwords.hash_password("kettle-orbit-lantern", n=2**14)
-    assert h1.startswith("scrypt$16384$8$1$") and h1 != h2  # a fresh salt each time
+def test_passwords_are_hashed_with_argon2id_salted_and_verified():
+    h1 = passwords.hash_password("kettle-orbit-lantern")
+    h2 = passwords.hash_password("kettle-orbit-lantern")
+    assert h1.startswith("$argon2id$") and h1 != h2  # a fresh salt each time
     assert passwords.verify_password("kettle-orbit-lantern", h1)
     assert not passwords.verify_password("kettle-orbit-lanterN", h1)
     assert not passwords.verify_password("anything", "not-a-hash")
-    assert passwords.needs_rehash(h1)  # weaker than the default cost: upgraded at the next sign-in
+    assert not passwords.verify_password("anything", "")
+    assert not passwords.needs_rehash(h1)  # made today: nothing to upgrade
     assert "kettle" not in h1
+
+
+# Made by this dashboard's scrypt hashing (before Argon2id), with a low cost (N=2**14) to keep the test quick.
+SCRYPT_HASH = "scrypt$16384$8$1$tTBF8/4IxvS+f/5fJ2Bhcg$/xbGOQbmPb+hIlSAiGL64fqrBOee4VlcSq/kOmAJ9vc"
+
+
+def test_a_password_hashed_with_the_earlier_scrypt_scheme_still_verifies_and_is_due_an_upgrade():
+    assert passwords.verify_password("kettle-orbit-lantern", SCRYPT_HASH)
+    assert not passwords.verify_password("kettle-orbit-lanterN", SCRYPT_HASH)
+    assert not passwords.verify_password("kettle-orbit-lantern", SCRYPT_HASH.replace("$8$", "$9$"))
+    assert not passwords.verify_password("kettle-orbit-lantern", "scrypt$16384$8$1$not-base64")
+    assert passwords.needs_rehash(SCRYPT_HASH)
+
+
+def test_an_argon2id_hash_made_with_weaker_parameters_is_due_an_upgrade():
+    from argon2 import PasswordHasher
+
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash("kettle-orbit-lantern")
+    assert passwords.verify_password("kettle-orbit-lantern", weak)
+    assert passwords.needs_rehash(weak)
 
 
 @pytest.mark.parametrize(("password", "why"), [
@@ -140,3 +161,49 @@ def test_settings_read_the_sign_in_variables_and_refuse_nonsense(monkeypatch):
     monkeypatch.setenv("TRUSTED_PROXIES", "proxy.internal")
     with pytest.raises(SystemExit, match="not an IP address or network"):
         Settings.from_env()
+
+
+def test_the_role_registry_knows_each_write_callback_by_the_output_id_dash_gives_it():
+    """The guard finds a request's roles by the `output` field the browser sends: the registry must name each
+    callback exactly as Dash does (several outputs, duplicates allowed, pattern ids with dots, either decorator
+    order), and know a read callback needs nothing."""
+    import dash
+    from dash import ALL, Input, Output
+
+    from dashboard.auth.registry import watch_callbacks
+
+    app = dash.Dash(__name__)
+    registry = watch_callbacks(app)
+
+    @app.callback(Output("status", "children"), Output("refresh", "data", allow_duplicate=True),
+                  Input("save", "n_clicks"), prevent_initial_call=True)
+    @require_role("contributor")
+    def save(n):
+        return "saved", n
+
+    @app.callback(Output("status", "children", allow_duplicate=True),
+                  Output("refresh", "data", allow_duplicate=True),
+                  Input({"type": "action", "index": ALL}, "n_clicks"), prevent_initial_call=True)
+    @require_role("chair")
+    def close(clicks):
+        return "closed", 1
+
+    @require_role("analyst")  # above the registration: the registry still finds it
+    @app.callback(Output("rule-target", "value"), Input("save", "n_clicks"))
+    def set_rule(n):
+        return n
+
+    @app.callback(Output({"type": "row.cell", "index": ALL}, "children"), Input("save", "n_clicks"))
+    @require_role("admin")
+    def rows(n):
+        return []
+
+    @app.callback(Output("chart", "figure"), Input("save", "n_clicks"))
+    def draw(n):
+        return {}
+
+    by_function = {entry["callback"].__name__: registry.roles_for(output)
+                   for output, entry in app.callback_map.items()}
+    assert by_function == {"save": [("contributor",)], "close": [("chair",)], "set_rule": [("analyst",)],
+                           "rows": [("admin",)], "draw": []}
+    assert sorted(registry.writes().values()) == [("admin",), ("analyst",), ("chair",), ("contributor",)]
