@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -97,6 +98,28 @@ def test_a_frame_without_optional_columns_is_checked_like_rows(reference_db):
         conn.rollback()
     assert fast == slow
     assert fast[1] == ["row 3, column 'value': 'lots' is not a number; write digits such as 42 or 11.6"]
+
+
+ROW_VALUES = {  # read values of a row, as the row rules see them (NaN: an empty figure)
+    "code": ["contacts", "referrals_to_assessment_pct"], "unit_of": ["", "count", "percent", "days"],
+    "unit": ["", "count", "percent"], "breakdowns": ["", "source,age_band"],
+    "breakdown_dimension": ["", "source"], "breakdown_value": ["", "police"], "breakdown_unknown": [False, True],
+    "value": [float("nan"), -3.0, 0.0, 42.0, 105.0], "numerator": [float("nan"), 30.0, 50.0],
+    "denominator": [float("nan"), 40.0],
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.fixed_dictionaries({k: st.sampled_from(v) for k, v in ROW_VALUES.items()}), min_size=1,
+                     max_size=20))
+def test_each_row_rule_judges_a_row_and_a_column_of_rows_alike(rows):
+    """The one expression of each rule, on one row's plain values and on a frame's arrays, breaks the same rows."""
+    columns = {k: np.array([r[k] for r in rows], dtype=np.float64 if k in ("value", "numerator", "denominator")
+                           else bool if k == "breakdown_unknown" else object) for k in ROW_VALUES}
+    for rule in (*checking.BREAKDOWN_RULES, *checking.FIGURE_RULES):
+        one_by_one = [bool(rule.fails(r)) for r in rows]
+        assert one_by_one == np.broadcast_to(rule.fails(columns), len(rows)).tolist()
+        assert all(type(rule.fails(r)) is bool for r in rows), "plain Python on a row, not numpy scalars"
 
 
 def write_csv(path, rows: list[dict], header=COLUMNS, prefix: str = "") -> None:
