@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from data_access.db import get_engine
-from data_access.importer import COLUMNS
+from data_access.imports import COLUMNS
 from data_access.models import Area, Indicator, Observation, Period
 
 

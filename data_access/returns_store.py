@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from data_access.db import get_engine
 from data_access.models import Area, utcnow
@@ -41,32 +41,50 @@ class UnknownArea(ValueError):
     """The council code is not in the database."""
 
 
+def write_ingest(conn: Connection, *, return_kind: str, area: str, period: str, source_document: str,
+                 rule_version: str, rows: Iterable[StoredRow], repairs: Iterable[str] = (), options: str = "",
+                 actor: str = "") -> int:
+    """Replace the stored rows of (return, council, period) with these, in the caller's transaction on `conn` (so
+    they commit with the figures computed from them, or not at all). Returns the rows stored."""
+    rows = list(rows)
+    area_id = conn.execute(select(Area.id).where(Area.code == area)).scalar_one_or_none()
+    if area_id is None:
+        raise UnknownArea(f"unknown area '{area}'")
+    old = conn.execute(select(ReturnIngest.id).where(
+        ReturnIngest.return_kind == return_kind, ReturnIngest.area_id == area_id,
+        ReturnIngest.period == period)).scalars().all()
+    if old:
+        conn.execute(delete(ChildLevelRow).where(ChildLevelRow.ingest_id.in_(old)))
+        conn.execute(delete(ReturnIngest).where(ReturnIngest.id.in_(old)))
+    ingest_id = conn.execute(insert(ReturnIngest).values(
+        return_kind=return_kind, area_id=area_id, period=period, source_document=source_document[:255],
+        rule_version=rule_version, options=options, repairs="\n".join(repairs), row_count=len(rows),
+        actor=actor, ingested_at=utcnow())).inserted_primary_key[0]
+    for i in range(0, len(rows), CHUNK):
+        conn.execute(insert(ChildLevelRow), [
+            {"ingest_id": ingest_id, "indicator": r.indicator, "period": r.period, "pseudo_id": r.pseudo_id,
+             "age_band": r.age_band, "counted": r.counted, "start_date": r.start_date,
+             "end_date": r.end_date, "codes": json.dumps(r.codes or {}, sort_keys=True)}
+            for r in rows[i:i + CHUNK]])
+    return len(rows)
+
+
 def store_ingest(*, return_kind: str, area: str, period: str, source_document: str, rule_version: str,
                  rows: Iterable[StoredRow], repairs: Iterable[str] = (), options: str = "", actor: str = ""
                  ) -> int:
-    """Replace the stored rows of (return, council, period) with these, atomically. Returns the rows stored."""
-    rows = list(rows)
+    """Replace the stored rows of (return, council, period) with these, atomically, in a transaction of its own.
+    Returns the rows stored."""
     with get_engine().begin() as conn:
-        area_id = conn.execute(select(Area.id).where(Area.code == area)).scalar_one_or_none()
-        if area_id is None:
-            raise UnknownArea(f"unknown area '{area}'")
-        old = conn.execute(select(ReturnIngest.id).where(
-            ReturnIngest.return_kind == return_kind, ReturnIngest.area_id == area_id,
-            ReturnIngest.period == period)).scalars().all()
-        if old:
-            conn.execute(delete(ChildLevelRow).where(ChildLevelRow.ingest_id.in_(old)))
-            conn.execute(delete(ReturnIngest).where(ReturnIngest.id.in_(old)))
-        ingest_id = conn.execute(insert(ReturnIngest).values(
-            return_kind=return_kind, area_id=area_id, period=period, source_document=source_document[:255],
-            rule_version=rule_version, options=options, repairs="\n".join(repairs), row_count=len(rows),
-            actor=actor, ingested_at=utcnow())).inserted_primary_key[0]
-        for i in range(0, len(rows), CHUNK):
-            conn.execute(insert(ChildLevelRow), [
-                {"ingest_id": ingest_id, "indicator": r.indicator, "period": r.period, "pseudo_id": r.pseudo_id,
-                 "age_band": r.age_band, "counted": r.counted, "start_date": r.start_date,
-                 "end_date": r.end_date, "codes": json.dumps(r.codes or {}, sort_keys=True)}
-                for r in rows[i:i + CHUNK]])
-    return len(rows)
+        return write_ingest(conn, return_kind=return_kind, area=area, period=period,
+                            source_document=source_document, rule_version=rule_version, rows=rows,
+                            repairs=repairs, options=options, actor=actor)
+
+
+def local_authorities() -> list[str]:
+    """The codes of the councils (local authorities) the database knows, in order."""
+    with get_engine().connect() as conn:
+        return list(conn.execute(select(Area.code).where(Area.kind == "local_authority").order_by(Area.code))
+                    .scalars())
 
 
 def child_level_rows(indicator: str, area: str, period: str) -> pd.DataFrame:

@@ -1,22 +1,23 @@
 """What the command line and the app do to the database: set it up, load the bundled dataset, import, check.
 
-Each function is one user-level operation; the data work itself is in data_access.
+Each function is one user-level operation; the data work itself is in data_access. Importing a file and running
+the data-quality checks are dashboard.services.imports' (`import_dataset`, `run_quality_checks`, importable from
+here as before).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import Connection
 
 from dashboard.reference.registry import DATASET_DIR, Registry, registry
-from dashboard.rules import quality
+from dashboard.services.imports import import_counts, import_dataset, record_audit, run_quality_checks
 from dashboard.settings import Settings
-from data_access import audit, db, migrate
-from data_access import quality_store as qs
+from data_access import db, migrate
 from data_access.cache import configure_cache
-from data_access.importer import ImportResult, import_file
+from data_access.importer import AlsoInTransaction, ImportResult, import_file
 from data_access.reference import sync_reference
 
 BUNDLED = DATASET_DIR / "observations"
@@ -58,32 +59,26 @@ def init_database(*, load_bundled: bool = True, echo: Callable[[str], None] = la
     echo(f"schema at revision {migrate.current_revision()}; {len(registry().indicators)} indicators")
     if load_bundled:
         for path in sorted(BUNDLED.glob("*.csv")):
-            r = import_file(path, actor="init-db")
+            r = import_file(path, actor="init-db", also=_audit_bundled(path.name))
             echo(f"{path.name}: {r.added} added, {r.updated} updated, {r.unchanged} unchanged")
-            if r.added or r.updated:
-                audit.record("init-db", "import", path.name, {"rows": r.rows, "added": r.added,
-                                                               "updated": r.updated, "unchanged": r.unchanged})
         n = run_quality_checks()
         echo(f"data-quality checks: {n} flags")
 
 
-def import_dataset(path: Path | str, *, dry_run: bool = False, actor: str = "",
-                   progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Import a file (all or nothing), then re-run the data-quality checks. `actor` (who imports) goes in the
-    audit log."""
-    result = import_file(path, dry_run=dry_run, actor=actor, progress=progress)
-    if not dry_run:
-        audit.record(actor, "import", Path(path).name, {"rows": result.rows, "added": result.added,
-                                                        "updated": result.updated, "unchanged": result.unchanged})
-        run_quality_checks()
-    return result
+def _audit_bundled(name: str) -> AlsoInTransaction:
+    """The audit entry of a bundled file that changed the dataset, written in the import's transaction (a file
+    already loaded, as on every later init-db, is not logged again)."""
 
+    def audit(conn: Connection, result: ImportResult) -> None:
+        if result.added or result.updated:
+            record_audit(conn, "init-db", "import", name, import_counts(result))
 
-def run_quality_checks() -> int:
-    """Run every data-quality check over the dataset and store the flags; return how many."""
-    flags = quality.run_checks(qs.observations_for_checks(), qs.replaced_values())
-    return qs.replace_flags(flags)
+    return audit
 
 
 def database_is_new() -> bool:
     return migrate.current_revision() is None
+
+
+__all__ = ["BUNDLED", "bootstrap", "database_is_new", "import_dataset", "init_database", "reference_from_registry",
+           "run_quality_checks"]

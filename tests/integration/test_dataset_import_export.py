@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import csv
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from dashboard.services import dataset as services
-from data_access import db
+from data_access import audit, db
+from data_access.auth_models import AuditEntry
 from data_access.exporter import export_csv
 from data_access.importer import COLUMNS, ImportRejected
-from data_access.models import Observation, ObservationHistory
+from data_access.models import ImportRun, Observation, ObservationHistory
+from tests.conftest import ROOT
 
 HEADER = ",".join(COLUMNS)
 
@@ -76,6 +84,101 @@ def test_dry_run_reports_and_writes_nothing(empty_db, tmp_path):
     r = services.import_dataset(p, dry_run=True)
     assert (r.added, r.dry_run) == (1, True)
     assert count() == 0
+
+
+def figures() -> list[tuple]:
+    """Every figure of the dataset as the board sees it."""
+    with db.get_engine().connect() as c:
+        return sorted(c.execute(text("SELECT indicator_id, area_id, period_id, breakdown_dimension, breakdown_value, "
+                                     "value, source_document, note FROM observation")).all())
+
+
+def write_counts() -> dict[str, int]:
+    """How many rows each table an import writes holds."""
+    return {m.__tablename__: count(m) for m in (Observation, ObservationHistory, ImportRun, AuditEntry)}
+
+
+def test_a_dry_run_of_a_change_writes_nothing_not_even_the_audit_log(empty_db, tmp_path):
+    services.import_dataset(write(tmp_path, f"{HEADER}\ncontacts,havering,2014-15,,,6984,,,count,,,,\n"), actor="anna")
+    before, counts = figures(), write_counts()
+    changed = write(tmp_path, f"{HEADER}\ncontacts,havering,2014-15,,,7000,,,count,,,,\n"
+                              "referrals,havering,2014-15,,,1774,,,count,,,,\n", name="changed.csv")
+    r = services.import_dataset(changed, dry_run=True, actor="anna")
+    assert (r.added, r.updated, r.dry_run) == (1, 1, True)
+    assert figures() == before and write_counts() == counts
+    assert [e.target for e in audit.recent(5)] == ["data.csv"]
+
+
+def take_the_audit_log_away() -> None:
+    """Rename the audit table: any write to it now fails in the database itself."""
+    with db.get_engine().begin() as c:
+        c.execute(text("ALTER TABLE audit_log RENAME TO audit_log_away"))
+
+
+def bring_the_audit_log_back() -> None:
+    with db.get_engine().begin() as c:
+        c.execute(text("ALTER TABLE audit_log_away RENAME TO audit_log"))
+
+
+def test_an_import_whose_audit_entry_cannot_be_written_changes_nothing(empty_db, tmp_path):
+    services.import_dataset(write(tmp_path, f"{HEADER}\ncontacts,havering,2014-15,,,6984,,,count,,,,\n"), actor="anna")
+    before, counts = figures(), write_counts()
+    changed = write(tmp_path, f"{HEADER}\ncontacts,havering,2014-15,,,7000,,,count,,,,\n"
+                              "referrals,havering,2014-15,,,1774,,,count,,,,\n", name="changed.csv")
+    take_the_audit_log_away()
+    try:
+        with pytest.raises(DBAPIError, match="audit_log"):
+            services.import_dataset(changed, actor="anna")
+    finally:
+        bring_the_audit_log_back()
+    assert figures() == before and write_counts() == counts  # neither the new figure nor the changed one
+    assert services.import_dataset(changed, actor="anna").added == 1  # and the same file goes in once it can be
+    assert [e.target for e in audit.recent(5)] == ["changed.csv", "data.csv"]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # another session's table lock: PostgreSQL's
+def test_an_import_killed_while_writing_its_audit_entry_leaves_neither_the_figures_nor_the_entry(empty_db, tmp_path):
+    """A separate session locks the audit table, so the import stops at its audit entry with its figures written
+    but not committed; the importing process is then killed."""
+    path = write(tmp_path, f"{HEADER}\ncontacts,havering,2014-15,,,6984,,,count,,,,\n")
+    engine = db.get_engine()
+    program = ("import sys; from pathlib import Path; from dashboard.services import dataset as s; "
+               "from dashboard.settings import Settings; "
+               "s.bootstrap(Settings(instance_path=Path(sys.argv[2]), database_url=sys.argv[1], redis_url=None)); "
+               "s.import_dataset(sys.argv[3], actor='anna')")
+    with engine.connect() as locker:
+        locker.execute(text("LOCK TABLE audit_log IN ACCESS EXCLUSIVE MODE"))
+        child = subprocess.Popen([sys.executable, "-c", program, empty_db.database_url,
+                                  str(empty_db.instance_path), str(path)], cwd=ROOT, env=os.environ.copy())
+        try:
+            backend = None
+            deadline = time.monotonic() + 120
+            # autocommit: each look at pg_stat_activity is a fresh one (a transaction sees one snapshot of it)
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
+                while backend is None and time.monotonic() < deadline and child.poll() is None:
+                    backend = watcher.execute(text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO audit_log%'")).scalar()
+                    time.sleep(0.1)
+                assert backend is not None, "the import never reached its audit entry"
+                holds_figures = watcher.execute(text(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                    "WHERE l.pid = :pid AND c.relname = 'observation' AND l.mode = 'RowExclusiveLock'"),
+                    {"pid": backend}).scalar_one()
+                assert holds_figures, "the figures are written (uncommitted) before the audit entry"
+                os.kill(child.pid, signal.SIGKILL)
+                child.wait(timeout=30)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            locker.rollback()
+        # the server ends the dead client's session, rolling it back
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
+            while watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                                  {"pid": backend}).scalar_one() and time.monotonic() < deadline:
+                time.sleep(0.1)
+    assert write_counts() == {"observation": 0, "observation_history": 0, "import_run": 0, "audit_log": 0}
 
 
 def test_xlsx_in_the_export_format_imports(empty_db, tmp_path):

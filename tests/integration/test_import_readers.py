@@ -1,8 +1,9 @@
 """The importer's two readers give the same result, and a bulk load on PostgreSQL leaves the schema as it was.
 
-CSV files are read a frame at a time and checked a column at a time; anything not plainly valid is checked row by
-row, and workbooks and unreadable CSV files are read row by row. These tests hold the fast path to the row-by-row
-one: the same rows staged with the same values, the same errors in the same order, the same counts.
+CSV files are read a frame at a time and checked a column at a time, through the same column and row rules as the
+row-by-row check; any row that breaks a rule there is checked row by row, and workbooks and unreadable CSV files
+are read row by row. These tests hold the fast path to the row-by-row one: the same rows staged with the same
+values, the same errors in the same order, the same counts.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,8 +23,9 @@ from dashboard.settings import Settings
 from data_access import db, importer
 from data_access.exporter import export_csv
 from data_access.importer import COLUMNS, ImportRejected
+from data_access.imports import checking, merging, reading
 
-# Cells for each column: plainly valid ones, ones only the row-by-row check accepts, and mistakes.
+# Cells for each column: plain ones, ones written another way (spaces, commas, a "%"), and mistakes.
 CELLS = {
     "indicator": ["contacts", "referrals_to_assessment_pct", "cp_plans", " contacts", "contactz", ""],
     "area": ["havering", "westminster", "havering ", "nowhere", ""],
@@ -55,13 +58,13 @@ def by_rows(first: int, frame: pd.DataFrame, ref) -> tuple[list, list[str], tupl
     """What the row-by-row check makes of each row of the frame."""
     errors, result, staged = importer.Errors(), importer.ImportResult(), []
     for i, row in enumerate(frame.to_dict("records")):
-        kind = importer._blank_or_template(row)
+        kind = checking.blank_or_template(row)
         if kind == "template":
             result.skipped_blank += 1
         if kind:
             continue
         result.rows += 1
-        checked = importer._check_row(f"row {first + i}", row, ref, errors)  # the reference path, spelled out
+        checked = checking.check_row(f"row {first + i}", row, ref, errors)  # the reference path, spelled out
         if checked is not None:
             staged.append((first + i, *checked, None))
     return staged, [str(e) for e in errors.items], (result.rows, result.skipped_blank)
@@ -69,8 +72,8 @@ def by_rows(first: int, frame: pd.DataFrame, ref) -> tuple[list, list[str], tupl
 
 def by_frame(first: int, frame: pd.DataFrame, ref) -> tuple[list, list[str], tuple[int, int]]:
     errors, result = importer.Errors(), importer.ImportResult()
-    columns, rows = importer._check_frame(first, frame, ref, errors, result)
-    staged = sorted([*zip(*(columns[c] for c in importer._STAGING_COLS), strict=True), *rows])
+    columns, rows = checking.check_frame(first, frame, ref, errors, result)
+    staged = sorted([*zip(*(columns[c] for c in checking.STAGING_COLS), strict=True), *rows])
     return staged, [str(e) for e in errors.items], (result.rows, result.skipped_blank)
 
 
@@ -79,7 +82,7 @@ def by_frame(first: int, frame: pd.DataFrame, ref) -> tuple[list, list[str], tup
 def test_the_column_check_stages_and_refuses_exactly_what_the_row_check_does(reference_db, rows, first):
     frame = pd.DataFrame(rows, columns=list(CELLS), dtype=str)
     with reference_db.connect() as conn:
-        ref = importer._Reference(conn)
+        ref = checking.Reference(conn)
         try:
             assert by_frame(first, frame, ref) == by_rows(first, frame, ref)
         finally:
@@ -90,11 +93,33 @@ def test_a_frame_without_optional_columns_is_checked_like_rows(reference_db):
     frame = pd.DataFrame({"indicator": ["contacts", "contacts", ""], "area": ["havering", "havering", ""],
                           "period": ["2014-15", "2013-14", ""], "value": ["6984", "lots", ""]}, dtype=str)
     with reference_db.connect() as conn:
-        ref = importer._Reference(conn)
+        ref = checking.Reference(conn)
         fast, slow = by_frame(2, frame, ref), by_rows(2, frame, ref)
         conn.rollback()
     assert fast == slow
     assert fast[1] == ["row 3, column 'value': 'lots' is not a number; write digits such as 42 or 11.6"]
+
+
+ROW_VALUES = {  # read values of a row, as the row rules see them (NaN: an empty figure)
+    "code": ["contacts", "referrals_to_assessment_pct"], "unit_of": ["", "count", "percent", "days"],
+    "unit": ["", "count", "percent"], "breakdowns": ["", "source,age_band"],
+    "breakdown_dimension": ["", "source"], "breakdown_value": ["", "police"], "breakdown_unknown": [False, True],
+    "value": [float("nan"), -3.0, 0.0, 42.0, 105.0], "numerator": [float("nan"), 30.0, 50.0],
+    "denominator": [float("nan"), 40.0],
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.fixed_dictionaries({k: st.sampled_from(v) for k, v in ROW_VALUES.items()}), min_size=1,
+                     max_size=20))
+def test_each_row_rule_judges_a_row_and_a_column_of_rows_alike(rows):
+    """The one expression of each rule, on one row's plain values and on a frame's arrays, breaks the same rows."""
+    columns = {k: np.array([r[k] for r in rows], dtype=np.float64 if k in ("value", "numerator", "denominator")
+                           else bool if k == "breakdown_unknown" else object) for k in ROW_VALUES}
+    for rule in (*checking.BREAKDOWN_RULES, *checking.FIGURE_RULES):
+        one_by_one = [bool(rule.fails(r)) for r in rows]
+        assert one_by_one == np.broadcast_to(rule.fails(columns), len(rows)).tolist()
+        assert all(type(rule.fails(r)) is bool for r in rows), "plain Python on a row, not numpy scalars"
 
 
 def write_csv(path, rows: list[dict], header=COLUMNS, prefix: str = "") -> None:
@@ -153,7 +178,7 @@ def test_files_read_both_ways_give_the_same_outcome(empty_db, tmp_path, body):
 def test_a_file_the_fast_reader_cannot_read_is_read_row_by_row(empty_db, tmp_path, monkeypatch):
     """A byte that is not UTF-8 after the first frame: the frames already staged are discarded and the
     row-by-row reader names the line."""
-    monkeypatch.setattr(importer, "FRAME_ROWS", 5)
+    monkeypatch.setattr(reading, "FRAME_ROWS", 5)
     rows = [{"indicator": "contacts", "area": "havering", "period": f"2014-{m:02d}", "value": str(m)}
             for m in range(1, 13)]
     p = tmp_path / "data.csv"
@@ -186,7 +211,7 @@ def schema_of_observation(conn) -> tuple[set, set]:
 def test_a_bulk_load_on_postgresql_rebuilds_indexes_and_keys_exactly(empty_db, tmp_path, monkeypatch):
     engine = db.get_engine()
     assert engine.dialect.name == "postgresql"
-    monkeypatch.setattr(importer, "BULK_MIN_ROWS", 50)
+    monkeypatch.setattr(merging, "BULK_MIN_ROWS", 50)
     rows = [{"indicator": "contacts", "area": area, "period": f"{y}-{(y + 1) % 100:02d}", "value": str(y)}
             for area in ("havering", "westminster", "kensington_chelsea") for y in range(1990, 2030)]
     big = tmp_path / "big.csv"

@@ -12,10 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from dashboard.returns import access, synthetic
-from data_access import db
+from dashboard.services import imports
+from data_access import audit, db
 from data_access.models import Area, DataQualityFlag, Indicator, Observation, Period
 from data_access.returns_models import ChildLevelRow, ReturnIngest
 from data_access.returns_store import child_level_rows
@@ -145,6 +147,39 @@ def test_ingest_annex_a_puts_front_door_and_child_protection_figures_by_month_so
     icpc = child_level_rows("icpc_within_15_days_pct", "havering", "2023-24")
     assert len(icpc) == by[("icpc_within_15_days_pct", "2023-24", "", "")].denominator
     assert count(DataQualityFlag) == 0  # the parts add up to the totals
+
+
+def test_an_ingest_whose_audit_entry_cannot_be_written_keeps_the_earlier_figures_and_rows(empty_db, synthetic_files):
+    """Figures, child-level rows and audit entries are one transaction: when the audit write fails (the table
+    renamed away, so the database itself refuses it), the re-ingest leaves the earlier ingest whole."""
+    first = imports.ingest_903(synthetic_files, la="havering", year=YEAR, key=b"k", actor="anna")
+    assert first.child_rows > 0 and first.result.added > 0
+    figures, rows = sorted(observations()), child_level_rows("cla_3_plus_placements_pct", "havering", "2023-24")
+    ingests = [(e.target, e.detail) for e in audit.recent(10, action="returns.ingest")]
+    assert len(ingests) == 1 and f'"child_level_rows": {first.child_rows}' in ingests[0][1]
+    assert [e.actor for e in audit.recent(10, action="import")] == ["anna"]
+
+    with db.get_engine().begin() as c:
+        c.execute(text("ALTER TABLE audit_log RENAME TO audit_log_away"))
+    try:
+        with pytest.raises(DBAPIError, match="audit_log"):
+            imports.ingest_903(synthetic_files, la="havering", year=YEAR, key=b"other key", wording="carer",
+                               actor="anna")
+    finally:
+        with db.get_engine().begin() as c:
+            c.execute(text("ALTER TABLE audit_log_away RENAME TO audit_log"))
+    assert sorted(observations()) == figures  # the notes still give the placement wording
+    assert child_level_rows("cla_3_plus_placements_pct", "havering", "2023-24").equals(rows)  # same pseudonyms
+    with db.get_engine().connect() as c:
+        assert c.execute(select(ReturnIngest.options)).scalars().all() == ["wording=placement"]
+    assert count(ChildLevelRow) == first.child_rows and len(audit.recent(10)) == 2
+
+
+def test_a_dry_run_ingest_reports_its_figures_and_writes_nothing(empty_db, synthetic_files):
+    report = imports.ingest_903(synthetic_files, la="havering", year=YEAR, key=b"k", dry_run=True, actor="anna")
+    assert report.dry_run and report.figures > 0 and report.result.added == report.figures
+    assert count(Observation) == 0 and count(ChildLevelRow) == 0 and count(ReturnIngest) == 0
+    assert audit.recent(5) == []
 
 
 def test_a_bad_903_file_names_its_row_and_column_and_changes_nothing(empty_db, synthetic_files, tmp_path):
