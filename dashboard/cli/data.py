@@ -35,6 +35,7 @@ def import_(settings: Settings, file: str, dry_run: bool, quiet: bool) -> None:
 
     FILE is the CSV or XLSX file."""
     from dashboard.services import dataset as services
+    from dashboard.services import imports
     from dashboard.services.users import local_operator
     from data_access.importer import ImportRejected
 
@@ -43,7 +44,7 @@ def import_(settings: Settings, file: str, dry_run: bool, quiet: bool) -> None:
     total = path.stat().st_size if path.is_file() and path.suffix.lower() == ".csv" else None
     try:
         with progress_bar(f"checking {path.name}", total=total, quiet=quiet, unit="bytes") as bar:
-            r = services.import_dataset(path, dry_run=dry_run, actor=local_operator().name, progress=bar.advance)
+            r = imports.import_dataset(path, dry_run=dry_run, actor=local_operator().name, progress=bar.advance)
     except ImportRejected as e:
         raise rejected(e, f"{path.name} was not imported", "Fix these rows and import the file again") from None
     verb = "would be" if dry_run else "were"

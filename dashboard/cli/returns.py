@@ -36,7 +36,7 @@ def _run_ingest(settings: Settings, what: str, quiet: bool, work: Callable[[byte
     from data_access.importer import ImportRejected
 
     _prepare(settings)
-    key = pseudonym_key(settings.instance_path)
+    key = pseudonym_key(settings.instance_path, settings.returns_pseudonym_key)
     try:
         with progress_bar(f"reading {what}", quiet=quiet) as bar:
             def progress(step: str) -> None:
@@ -97,7 +97,7 @@ def ingest_903(settings: Settings, folder: str, la: str, year: int, wording: str
     accommodation. The figures are imported all or nothing, with the file and rule version as their source;
     anonymised child-level rows are kept for the drill-down. Files belong to the year in their name or folder
     (2024 or 2023-24 = year to 31 March 2024); files without a year belong to --year."""
-    from dashboard.returns.ingest import ingest_903 as ingest
+    from dashboard.services.imports import ingest_903 as ingest
 
     _run_ingest(settings, f"the 903 files in {Path(folder).name or folder}", quiet,
                 lambda key, progress: ingest(folder, la=la, year=year, key=key, wording=wording, dry_run=dry_run,
@@ -119,7 +119,7 @@ def ingest_annex_a(settings: Settings, file: str, la: str, dry_run: bool, quiet:
     more. By month, source, team and age band. All or nothing.
 
     FILE is the Annex A workbook (.xlsx)."""
-    from dashboard.returns.ingest import ingest_annex_a as ingest
+    from dashboard.services.imports import ingest_annex_a as ingest
 
     _run_ingest(settings, Path(file).name, quiet,
                 lambda key, progress: ingest(file, la=la, key=key, dry_run=dry_run, actor=_actor(),

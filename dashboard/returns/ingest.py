@@ -20,7 +20,6 @@ from data_access.importer import ImportRejected, ImportResult, RowError
 from data_access.periods import financial_year
 from data_access.returns_store import StoredRow
 
-KEY_ENV = "RETURNS_PSEUDONYM_KEY"
 KEY_FILE = "pseudonym.key"
 
 
@@ -67,13 +66,12 @@ class Prepared:
                           c.start_date, c.end_date, c.codes) for c in self.children]
 
 
-def pseudonym_key(instance_path: Path) -> bytes:
-    """The key for pseudonymous ids: RETURNS_PSEUDONYM_KEY when set (several hosts must share one), else a random
-    key made once and kept in the instance folder (readable by its owner only). Losing it only means the same
-    child gets a different id in later ingests; it cannot reveal a child's id."""
-    env = os.environ.get(KEY_ENV, "").strip()
-    if env:
-        return env.encode()
+def pseudonym_key(instance_path: Path, configured: str | None = None) -> bytes:
+    """The key for pseudonymous ids: the configured one (RETURNS_PSEUDONYM_KEY; several hosts must share one), else
+    a random key made once and kept in the instance folder (readable by its owner only). Losing it only means the
+    same child gets a different id in later ingests; it cannot reveal a child's id."""
+    if configured and configured.strip():
+        return configured.strip().encode()
     path = Path(instance_path) / KEY_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,13 +135,3 @@ def prepare_annex_a(path: Path | str, *, la: str, progress: Callable[[str], None
         rule_version=annex_a.RULE_VERSION, audit_target=annex.source,
         audit_detail={"return": "annex_a", "area": la, "period": window.code, "rule_version": annex_a.RULE_VERSION},
         measure_notes=measured.notes, skipped=annex.skipped)
-
-
-def __getattr__(name: str) -> Any:
-    # The ingest use cases live in dashboard.services.imports; callers that import them from here keep working.
-    # Imported on first use: the services build on this module, not the other way round.
-    if name in ("ingest_903", "ingest_annex_a", "check_council"):
-        from dashboard.services import imports
-
-        return getattr(imports, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
