@@ -182,6 +182,13 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 # ------------------------------------------------------------------ a stalled PostgreSQL
 
+# The request the browser makes for the period selector and "data as of" line, drawn from the database.
+PERIODS_CALLBACK = {
+    "output": "..filter-period.options...data-as-of.children..",
+    "outputs": [{"id": "filter-period", "property": "options"}, {"id": "data-as-of", "property": "children"}],
+    "inputs": [{"id": "view-state", "property": "data", "value": {}}],
+    "changedPropIds": ["view-state.data"], "state": []}
+
 
 def test_healthz_answers_503_quickly_while_the_database_stalls_and_200_when_it_resumes(tmp_path, pg):
     r = cli("init-db", env={"DATABASE_URL": pg, "INSTANCE_PATH": str(tmp_path)})
@@ -196,6 +203,11 @@ def test_healthz_answers_503_quickly_while_the_database_stalls_and_200_when_it_r
             h = requests.get(url + "/healthz", timeout=20)
             assert time.monotonic() - start < 5
             assert h.status_code == 503 and h.json()["database"] == "unreachable"
+        # A page's data request (the period selector and "data as of") fails promptly and says why.
+        start = time.monotonic()
+        r = requests.post(url + "/_dash-update-component", json=PERIODS_CALLBACK, timeout=60)
+        assert time.monotonic() - start < 20
+        assert r.status_code == 503 and "database did not answer" in r.json()["error"]
         proxy.resume()
         deadline = time.monotonic() + 30
         while requests.get(url + "/healthz", timeout=20).status_code != 200:
