@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 import threading
 from collections.abc import Callable
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 # /healthz answers within this, whatever the database and the cache are doing: a load balancer's check must not
 # wait on a stalled database until the worker is killed.
 HEALTH_TIMEOUT_S = 2.0
+# With less free space than this where an SQLite database lives, its writes (signing in, imports, commentary)
+# fail while reads still work: /healthz says so rather than 200.
+MIN_FREE_DISK_BYTES = 16 * 1024 * 1024
 
 
 def prepare_database(settings: Settings) -> None:
@@ -118,6 +122,18 @@ def _count_observations() -> int:
         return conn.execute(select(func.count()).select_from(Observation)).scalar_one()
 
 
+def _sqlite_disk_full() -> bool:
+    """True when the embedded database's disk is (nearly) full. A PostgreSQL server's disk is not visible here:
+    PostgreSQL reports that itself, to its own monitoring."""
+    url = db.get_engine().url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return False
+    try:
+        return shutil.disk_usage(Path(url.database).resolve().parent).free < MIN_FREE_DISK_BYTES
+    except OSError:
+        return False
+
+
 def _add_routes(server: Flask) -> None:
     database_probe, cache_probe = _Probe(_count_observations), _Probe(cache_status)
 
@@ -125,7 +141,7 @@ def _add_routes(server: Flask) -> None:
     def healthz():
         """Liveness and readiness for load balancers: nothing sensitive, no URLs. 503 when the database does not
         answer within HEALTH_TIMEOUT_S; the cache is reported "degraded" (still 200) when it does not answer,
-        as the pages are then served from the database."""
+        as the pages are then served from the database; 503 "disk full" when the embedded database cannot be written."""
         checks = database_probe.start(), cache_probe.start()
         deadline = monotonic() + HEALTH_TIMEOUT_S
         try:
@@ -137,6 +153,9 @@ def _add_routes(server: Flask) -> None:
         except (FutureTimeout, SQLAlchemyError) as e:
             log.warning("health check: the database did not answer (%s)", type(e).__name__)
             return jsonify({"status": "unavailable", "database": "unreachable", "cache": cache_state}), 503
+        if _sqlite_disk_full():
+            log.warning("health check: the disk holding the database is full; sign-in and imports will fail")
+            return jsonify({"status": "unavailable", "database": "disk full", "cache": cache_state}), 503
         return jsonify({"status": "ok", "database": "reachable", "cache": cache_state,
                         "observations": observations})
 

@@ -330,4 +330,25 @@ def test_healthz_reports_the_cache_degraded_while_redis_stalls(tmp_path, redis_u
             time.sleep(0.5)
 
 
+
+# ------------------------------------------------------------------ a full disk
+
+
+def test_healthz_says_503_when_the_embedded_databases_disk_is_full(tmp_path, monkeypatch):
+    import shutil
+
+    from dashboard.web import app as web_app
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings = Settings(instance_path=tmp_path, database_url=f"sqlite:///{tmp_path / 'board.db'}", redis_url=None)
+    client = web_app.create_app(settings).server.test_client()
+    assert client.get("/healthz").status_code == 200
+    # Filling a real disk needs a filesystem of its own; asking for more free space than this one has is the
+    # same condition as far as the check is concerned.
+    monkeypatch.setattr(web_app, "MIN_FREE_DISK_BYTES", shutil.disk_usage(tmp_path).free + 2**40,
+                        raising=False)
+    h = client.get("/healthz")
+    assert h.status_code == 503 and h.json["database"] == "disk full"
+
+
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
