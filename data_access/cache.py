@@ -11,7 +11,8 @@ Two promises hold even when the cache misbehaves:
 - Figures cached before a change to the dataset are never served after it. Every key carries the dataset's
   version, read from the database (the number of the latest import, and a token that `invalidate` renews), so an
   import that could not clear the cache — Redis stalled at the time, or the import ran in another process —
-  still makes every worker look under new keys. Clearing the cache after an import only frees the memory.
+  still makes every worker look under new keys. Clearing the cache after an import only frees the memory. A
+  write whose cached reads could not be deleted (commentary saved while Redis stalled) renews the version too.
 """
 
 from __future__ import annotations
@@ -40,7 +41,22 @@ RETRY_AFTER_S = 30.0  # after a failure, how long this process leaves the cache 
 
 VERSION_KEY = "cache_version"  # the row of the `meta` table that `invalidate` renews
 
-cache = Cache()
+
+
+class DataCache(Cache):
+    """flask-caching's Cache, but forgetting a memoised function's results (after commentary or a challenge is
+    saved) still works while the backend is skipped: the dataset version is renewed instead."""
+
+    def delete_memoized(self, f: Any, *args: Any, **kwargs: Any) -> None:
+        """Forget `f`'s cached results (all of them, or for these arguments)."""
+        backend = _guarded()
+        if backend is None or not backend.degraded:
+            super().delete_memoized(f, *args, **kwargs)  # memoize swaps the function's version key: a write
+        if backend is not None and backend.degraded:  # skipped, or failed just now
+            _renew_version()
+
+
+cache = DataCache()
 _backend = "none"
 _generation = 0  # bumped by `invalidate` in this process, so a version remembered for a request is re-read
 
@@ -106,13 +122,16 @@ class GuardedCache(BaseCache):
     # ------------------------------------------------------------- the guard
 
     def _call(self, default: Any, op: str, *args: Any, **kwargs: Any) -> Any:
-        if self.degraded:
-            return default
-        try:
-            return getattr(self.inner, op)(*args, **kwargs)
-        except _OUTAGE as e:
-            self._failed(e)
-            return default
+        if not self.degraded:
+            try:
+                return getattr(self.inner, op)(*args, **kwargs)
+            except _OUTAGE as e:
+                self._failed(e)
+        if op in ("delete", "delete_many"):
+            # A write (commentary, a challenge) asked for its cached reads to be forgotten and the cache could
+            # not do it: move every worker to new keys instead, or the old reads come back with the cache.
+            _renew_version()
+        return default
 
     def _key(self, key: str) -> str | None:
         version = _current_version()
@@ -256,16 +275,23 @@ def bump_version() -> None:
             conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"v": token, "k": VERSION_KEY})
 
 
+def _renew_version() -> None:
+    """`bump_version`, never raising; this process re-reads the version at once. Call it outside any open write
+    transaction (on SQLite a second writer waits for the first)."""
+    global _generation
+    _generation += 1
+    if db._engine is None:
+        return
+    try:
+        bump_version()
+    except Exception:  # after an import, its own run number has already moved the version on
+        log.warning("could not renew the cache version in the database", exc_info=True)
+
+
 def invalidate() -> None:
     """Forget every cached result: called after any write to the dataset. Never raises: a cache or database
     hiccup here must not undo a committed import."""
-    global _generation
-    _generation += 1
-    if db._engine is not None:
-        try:
-            bump_version()
-        except Exception:  # the import's own run number has already moved the version on
-            log.warning("could not renew the cache version in the database", exc_info=True)
+    _renew_version()
     if cache.app is None:
         return
     try:

@@ -314,6 +314,24 @@ def test_an_import_made_while_redis_stalled_is_on_screen_after_it_returns(tmp_pa
         assert contacts_in_havering() == [4321]
 
 
+def test_commentary_saved_while_redis_stalled_is_on_screen_after_it_returns(tmp_path, redis_url, loaded_db):
+    from data_access import review_store
+
+    with proxy_to(redis_url) as (proxy, via_proxy):
+        services.bootstrap(Settings(instance_path=tmp_path, database_url=loaded_db.database_url,
+                                    redis_url=via_proxy))
+        data_cache.invalidate()
+        indicator = queries.reference()["indicators"][0]["code"]
+        figure = queries.indicator_observations(indicator).iloc[0]
+        assert review_store.commentary_table().empty  # cached in Redis
+        proxy.stall()
+        review_store.save_commentary(indicator, figure.area, figure.period, "Rise explained by a new team.",
+                                     "analyst", None)
+        proxy.resume()
+        assert data_cache.cache_status() == "redis"  # the health check notices Redis is back: it is used again
+        assert review_store.commentary_table().body.tolist() == ["Rise explained by a new team."]
+
+
 def test_healthz_reports_the_cache_degraded_while_redis_stalls(tmp_path, redis_url):
     with proxy_to(redis_url) as (proxy, via_proxy), running_server({"INSTANCE_PATH": str(tmp_path),
                                                                    "REDIS_URL": via_proxy}) as url:
