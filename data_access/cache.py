@@ -40,6 +40,7 @@ REDIS_SOCKET_TIMEOUT_S = 2.0  # the longest one read or write may take (the larg
 RETRY_AFTER_S = 30.0  # after a failure, how long this process leaves the cache alone
 
 VERSION_KEY = "cache_version"  # the row of the `meta` table that `invalidate` renews
+VERSION_RETRY_S = 2.0  # after the database could not say the version, how long the cache is not used
 
 
 
@@ -59,6 +60,7 @@ class DataCache(Cache):
 cache = DataCache()
 _backend = "none"
 _generation = 0  # bumped by `invalidate` in this process, so a version remembered for a request is re-read
+_version_unavailable_until = 0.0
 
 try:  # the Redis client is a dependency, but the filesystem cache must not need it
     from redis.exceptions import RedisError as _RedisError
@@ -256,10 +258,15 @@ def _current_version() -> str | None:
     memo = g.get("_dataset_version") if has_request_context() else None
     if memo is not None and memo[0] == _generation:
         return memo[1]
+    global _version_unavailable_until
+    if _version_unavailable_until > time.monotonic():
+        return None
     try:
         version = dataset_version()
     except Exception as e:  # the database is down or not initialised: the data call itself will say so
         log.debug("dataset version unavailable (%s); not using the cache for this call", e)
+        # Every cache call would ask again and wait out the database's timeouts each time: don't, for a moment.
+        _version_unavailable_until = time.monotonic() + VERSION_RETRY_S
         version = None
     if has_request_context():
         g._dataset_version = (_generation, version)

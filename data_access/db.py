@@ -28,6 +28,8 @@ POOL_TIMEOUT_S = 5.0  # the longest a request waits for a free connection when t
 # A reply may take the statement timeout plus this margin (network, result transfer) before the client gives up
 # on the connection: the server normally cancels the statement itself well before that.
 REPLY_MARGIN_S = 2.0
+# A pooled connection is asked whether it is alive before each use; a healthy server answers in milliseconds.
+PING_TIMEOUT_S = 1.0
 # TCP keepalives notice a database host that vanished (power, network) while a pooled connection sat idle.
 KEEPALIVES_IDLE_S = 30
 KEEPALIVES_INTERVAL_S = 10
@@ -152,7 +154,6 @@ def make_engine(url: str, *, connect_timeout: int = CONNECT_TIMEOUT_S,
     # as long as any statement may.
     engine = create_engine(url, connect_args=connect_args, pool_size=5, max_overflow=10, pool_recycle=1800,
                            pool_timeout=pool_timeout)
-    ping_timeout = float(max(int(connect_timeout), 2))
 
     if _DeadlineConnection is not None:
         @event.listens_for(engine, "do_connect")
@@ -178,7 +179,7 @@ def make_engine(url: str, *, connect_timeout: int = CONNECT_TIMEOUT_S,
         if record.info.pop("fresh", False):
             return
         try:
-            with time_limit(ping_timeout):
+            with time_limit(PING_TIMEOUT_S):
                 engine.dialect.do_ping(dbapi_conn)
         except Exception as e:
             raise DisconnectionError(f"pooled connection did not answer: {e}") from e
