@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
+from time import monotonic
+from typing import Any
 
 import dash
 from flask import Flask, jsonify
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dashboard.services import dataset as services
 from dashboard.settings import Settings
 from data_access import db, migrate
-from data_access.cache import backend_name
+from data_access.cache import cache_status
 from data_access.models import Observation
 
 ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger(__name__)
+
+# /healthz answers within this, whatever the database and the cache are doing: a load balancer's check must not
+# wait on a stalled database until the worker is killed.
+HEALTH_TIMEOUT_S = 2.0
+# With less free space than this where an SQLite database lives, its writes (signing in, imports, commentary)
+# fail while reads still work: /healthz says so rather than 200.
+MIN_FREE_DISK_BYTES = 16 * 1024 * 1024
 
 
 def prepare_database(settings: Settings) -> None:
@@ -76,17 +91,83 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     return app
 
 
+class _Probe:
+    """Runs a check in a background thread, at most one at a time per process: a check stuck on a stalled server
+    is shared by the health requests that come while it runs instead of each starting another."""
+
+    def __init__(self, check: Callable[[], Any]):
+        self._check = check
+        self._lock = threading.Lock()
+        self._running: Future | None = None
+
+    def start(self) -> Future:
+        with self._lock:
+            if self._running is None or self._running.done():
+                future: Future = Future()
+
+                def run() -> None:
+                    try:
+                        future.set_result(self._check())
+                    except BaseException as e:  # reported to the waiting request, never raised in the thread
+                        future.set_exception(e)
+
+                # A daemon thread: a check that is still waiting must not hold up the worker's exit.
+                threading.Thread(target=run, name="health-check", daemon=True).start()
+                self._running = future
+            return self._running
+
+
+def _count_observations() -> int:
+    with db.time_limit(HEALTH_TIMEOUT_S), db.get_engine().connect() as conn:
+        return conn.execute(select(func.count()).select_from(Observation)).scalar_one()
+
+
+def _sqlite_disk_full() -> bool:
+    """True when the embedded database's disk is (nearly) full. A PostgreSQL server's disk is not visible here:
+    PostgreSQL reports that itself, to its own monitoring."""
+    url = db.get_engine().url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return False
+    try:
+        return shutil.disk_usage(Path(url.database).resolve().parent).free < MIN_FREE_DISK_BYTES
+    except OSError:
+        return False
+
+
 def _add_routes(server: Flask) -> None:
+    database_probe, cache_probe = _Probe(_count_observations), _Probe(cache_status)
+
     @server.get("/healthz")
     def healthz():
-        """Liveness and readiness for load balancers: nothing sensitive, no URLs."""
-        body = {"status": "ok", "database": "reachable", "cache": backend_name()}
+        """Liveness and readiness for load balancers: nothing sensitive, no URLs. 503 when the database does not
+        answer within HEALTH_TIMEOUT_S; the cache is reported "degraded" (still 200) when it does not answer,
+        as the pages are then served from the database; 503 "disk full" when the embedded database cannot be written."""
+        checks = database_probe.start(), cache_probe.start()
+        deadline = monotonic() + HEALTH_TIMEOUT_S
         try:
-            with db.get_engine().connect() as conn:
-                body["observations"] = conn.execute(select(func.count()).select_from(Observation)).scalar_one()
-        except SQLAlchemyError:
-            return jsonify({"status": "unavailable", "database": "unreachable", "cache": backend_name()}), 503
-        return jsonify(body)
+            cache_state = checks[1].result(timeout=max(deadline - monotonic(), 0))
+        except FutureTimeout:
+            cache_state = "degraded"
+        try:
+            observations = checks[0].result(timeout=max(deadline - monotonic(), 0))
+        except (FutureTimeout, SQLAlchemyError) as e:
+            log.warning("health check: the database did not answer (%s)", type(e).__name__)
+            return jsonify({"status": "unavailable", "database": "unreachable", "cache": cache_state}), 503
+        if _sqlite_disk_full():
+            log.warning("health check: the disk holding the database is full; sign-in and imports will fail")
+            return jsonify({"status": "unavailable", "database": "disk full", "cache": cache_state}), 503
+        return jsonify({"status": "ok", "database": "reachable", "cache": cache_state,
+                        "observations": observations})
+
+    @server.errorhandler(OperationalError)
+    @server.errorhandler(PoolTimeout)
+    def database_error(e: SQLAlchemyError):
+        """A page's data request while the database is away or too slow: a quick, plain 503 (the timeouts in
+        data_access.db make it quick) rather than a hung request or a traceback."""
+        log.warning("data request failed: the database did not answer (%s: %s)", type(e).__name__,
+                    str(getattr(e, "orig", e)).strip().splitlines()[0] if str(e) else "")
+        message = "The data is unavailable just now: the database did not answer. Try again shortly."
+        return jsonify({"error": message}), 503
 
 
 def create_app_or_exit() -> dash.Dash:
