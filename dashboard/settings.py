@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     browser_path: str | None = Field(None, validation_alias=_env("BROWSER_PATH"))
     # The key of the keyed hash that replaces a child's id (unset: a random key kept in the instance folder).
     returns_pseudonym_key: str | None = Field(None, repr=False, validation_alias=_env("RETURNS_PSEUDONYM_KEY"))
+    # How long the server waits on the database and the cache before saying the data is unavailable (seconds).
+    database_connect_timeout: int = Field(3, validation_alias=_env("DATABASE_CONNECT_TIMEOUT"))
+    database_statement_timeout: float = Field(5.0, validation_alias=_env("DATABASE_STATEMENT_TIMEOUT"))  # 0: none
+    database_pool_timeout: float = Field(5.0, validation_alias=_env("DATABASE_POOL_TIMEOUT"))
+    redis_connect_timeout: float = Field(1.0, validation_alias=_env("REDIS_CONNECT_TIMEOUT"))
+    redis_socket_timeout: float = Field(2.0, validation_alias=_env("REDIS_SOCKET_TIMEOUT"))
+    cache_retry_after: float = Field(30.0, validation_alias=_env("CACHE_RETRY_AFTER"))
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
@@ -107,6 +114,7 @@ class Settings(BaseSettings):
         return data
 
     @field_validator("cache_timeout", "small_number_threshold", "session_idle_minutes", "session_max_hours",
+                     "database_connect_timeout",
                      "login_max_failures", "login_max_failures_per_address", "login_lockout_minutes", mode="before")
     @classmethod
     def _whole_number(cls, value: Any, info) -> Any:
@@ -115,6 +123,20 @@ class Settings(BaseSettings):
                 return int(value)
             except ValueError:
                 raise ValueError(f"{info.field_name.upper()} must be a whole number, not {value!r}") from None
+        return value
+
+    @field_validator("database_statement_timeout", "database_pool_timeout", "redis_connect_timeout",
+                     "redis_socket_timeout", "cache_retry_after", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any, info) -> Any:
+        if isinstance(value, str):
+            try:
+                seconds = float(value)
+            except ValueError:
+                raise ValueError(f"{info.field_name.upper()} must be a number of seconds, not {value!r}") from None
+            if seconds < 0:
+                raise ValueError(f"{info.field_name.upper()} must not be negative, not {value!r}")
+            return seconds
         return value
 
     @field_validator("suppress_small_counts", mode="before")

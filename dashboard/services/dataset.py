@@ -23,12 +23,20 @@ from data_access.reference import sync_reference
 BUNDLED = DATASET_DIR / "observations"
 
 
-def bootstrap(settings: Settings, flask_app: Flask | None = None) -> Flask:
-    """Point this process at the configured database and cache. Returns the Flask app the cache is bound to."""
-    db.configure(settings.database_url)
+def bootstrap(settings: Settings, flask_app: Flask | None = None, *, serving: bool = False) -> Flask:
+    """Point this process at the configured database and cache. Returns the Flask app the cache is bound to.
+
+    A server (`serving`) gives every statement DATABASE_STATEMENT_TIMEOUT, so a stalled database makes pages say
+    the data is unavailable instead of hanging; the command line's imports, upgrades and checks over a national
+    dataset legitimately run longer, so other processes have no statement limit."""
+    statement_timeout = settings.database_statement_timeout if serving else 0
+    db.configure(settings.database_url, connect_timeout=settings.database_connect_timeout,
+                 statement_timeout=statement_timeout or None, pool_timeout=settings.database_pool_timeout)
     app = flask_app or Flask("board_dashboard")
     configure_cache(app, redis_url=settings.redis_url, cache_dir=settings.instance_path / "cache",
-                    key_prefix=settings.cache_key_prefix, timeout=settings.cache_timeout)
+                    key_prefix=settings.cache_key_prefix, timeout=settings.cache_timeout,
+                    redis_connect_timeout=settings.redis_connect_timeout,
+                    redis_socket_timeout=settings.redis_socket_timeout, retry_after=settings.cache_retry_after)
     return app
 
 

@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the app. Raises data_access.db.DatabaseUnavailable when the database cannot be used."""
     settings = settings or Settings.from_env()
     server = Flask("board_dashboard", instance_path=str(settings.instance_path))
-    services.bootstrap(settings, server)
+    services.bootstrap(settings, server, serving=True)
     prepare_database(settings)
 
     app = dash.Dash(

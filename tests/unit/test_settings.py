@@ -38,7 +38,9 @@ def test_every_documented_variable_is_read_and_nothing_else_is(clean_env, tmp_pa
               "TRUSTED_PROXIES": "10.0.0.5", "AUTH_USER_HEADER": "X-User", "AUTH_ROLES_HEADER": "X-Roles",
               "AUTH_LOGOUT_URL": "https://sso.example/logout", "SESSION_IDLE_MINUTES": "10",
               "SESSION_MAX_HOURS": "8", "LOGIN_MAX_FAILURES": "3", "LOGIN_MAX_FAILURES_PER_ADDRESS": "9",
-              "LOGIN_LOCKOUT_MINUTES": "5", "COOKIE_SECURE": "always"}
+              "LOGIN_LOCKOUT_MINUTES": "5", "COOKIE_SECURE": "always", "DATABASE_CONNECT_TIMEOUT": "4",
+              "DATABASE_STATEMENT_TIMEOUT": "0", "DATABASE_POOL_TIMEOUT": "2.5", "REDIS_CONNECT_TIMEOUT": "0.5",
+              "REDIS_SOCKET_TIMEOUT": "1.5", "CACHE_RETRY_AFTER": "10"}
     assert set(values) == set(names), "a variable was added to the README or to this test, not both"
     for name, value in values.items():
         clean_env.setenv(name, value)
@@ -52,6 +54,8 @@ def test_every_documented_variable_is_read_and_nothing_else_is(clean_env, tmp_pa
                                                                             "https://sso.example/logout")
     assert (s.session_idle_minutes, s.session_max_hours, s.login_max_failures, s.login_max_failures_per_address,
             s.login_lockout_minutes, s.cookie_secure) == (10, 8, 3, 9, 5, "always")
+    assert (s.database_connect_timeout, s.database_statement_timeout, s.database_pool_timeout) == (4, 0.0, 2.5)
+    assert (s.redis_connect_timeout, s.redis_socket_timeout, s.cache_retry_after) == (0.5, 1.5, 10.0)
     assert not s.embedded
     assert "cookie-key-0123" not in repr(s) and "shared-key-0123" not in repr(s)
 
@@ -81,6 +85,8 @@ def test_only_the_documented_spelling_of_a_variable_counts(clean_env):
     ("COOKIE_SECURE", "sometimes", "COOKIE_SECURE must be one of auto, always, not 'sometimes'"),
     ("AUTH_MODE", "SSO", "AUTH_MODE must be one of none, password, header, not 'sso'"),
     ("TRUSTED_PROXIES", "10.0.0.5 10.0.0.300", "TRUSTED_PROXIES: '10.0.0.300' is not an IP address or network"),
+    ("DATABASE_STATEMENT_TIMEOUT", "five", "DATABASE_STATEMENT_TIMEOUT must be a number of seconds, not 'five'"),
+    ("REDIS_SOCKET_TIMEOUT", "-1", "REDIS_SOCKET_TIMEOUT must not be negative, not '-1'"),
 ])
 def test_a_value_that_cannot_work_stops_with_one_line_naming_the_variable(clean_env, name, value, message):
     clean_env.setenv(name, value)
