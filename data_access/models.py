@@ -53,6 +53,32 @@ class Area(Base):
     board_id: Mapped[int | None] = mapped_column(ForeignKey("board.id"))
     ons_code: Mapped[str | None] = mapped_column(String(16))
     board: Mapped[Board | None] = relationship(back_populates="areas")
+    # What the DfE's official files say of the area (None for a board total or a board's own comparator).
+    dfe_number: Mapped[str | None] = mapped_column(String(16), index=True)  # old_la_code; "314 / 318" if joint
+    region: Mapped[str | None] = mapped_column(String(64))  # the region area's code
+    sub_region: Mapped[str | None] = mapped_column(String(64))  # inner_london | outer_london
+    first_year: Mapped[int | None] = mapped_column(Integer)  # the first and last collection year it appears in
+    last_year: Mapped[int | None] = mapped_column(Integer)
+    former_ons_codes: Mapped[str] = mapped_column(String(255), default="")  # space-separated
+    replaces: Mapped[str] = mapped_column(String(255), default="")  # area codes, space-separated
+    replaced_by: Mapped[str] = mapped_column(String(255), default="")
+    members: Mapped[str] = mapped_column(String(255), default="")  # a joint return's authorities
+    official_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class StatisticalNeighbour(Base):
+    """One of an authority's ten statistical neighbours in one of the DfE's models, with how close it is."""
+
+    __tablename__ = "statistical_neighbour"
+    __table_args__ = (UniqueConstraint("area_id", "model", "rank", name="uq_statistical_neighbour"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    model: Mapped[str] = mapped_column(String(16))  # "2021" (the April 2021 groupings) | "2025"
+    rank: Mapped[int] = mapped_column(Integer)  # 1 = closest
+    neighbour_area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    closeness: Mapped[str] = mapped_column(String(32), default="")  # the DfE's words: "Very close", "Close", ...
+    source_document: Mapped[str] = mapped_column(String(255), default="")
+    source_line: Mapped[int | None] = mapped_column(Integer)
 
 
 class Indicator(Base):
