@@ -271,16 +271,16 @@ def _check_references(frame: pd.DataFrame, indicators: Mapping, known_areas: set
         if code and code not in indicators:
             rows = np.flatnonzero((codes == code).to_numpy())
             close = difflib.get_close_matches(code, list(indicators), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            problems.add(f"{_where(frame, int(rows[0]))}: unknown indicator '{code}' ({len(rows)} rows){hint}; "
-                         "add it to the indicator registry (dashboard/dataset/indicators.yaml) first")
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.add(f"{_where(frame, int(rows[0]))}: unknown indicator '{code}' in {_rows(len(rows))}{hint}; "
+                         "add it to the indicator registry first")
     area = frame["area"]
     for code in area.unique():
         if code and code not in known_areas:
             rows = np.flatnonzero((area == code).to_numpy())
             close = difflib.get_close_matches(code, list(known_areas), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            problems.add(f"{_where(frame, int(rows[0]))}: unknown area '{code}' ({len(rows)} rows){hint}")
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.add(f"{_where(frame, int(rows[0]))}: unknown area '{code}' in {_rows(len(rows))}{hint}")
     pairs = frame[["indicator", "unit", "breakdown_dimension"]].drop_duplicates()
     for code, unit, dim in pairs.itertuples(index=False):
         ind = indicators.get(code)
@@ -297,6 +297,10 @@ def _check_references(frame: pd.DataFrame, indicators: Mapping, known_areas: set
         if wrong_dim:
             allowed = ind.breakdowns.replace(",", ", ") or "none"
             problems.add(f"{at}: '{code}' has no breakdown '{dim}' (it has: {allowed})")
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row{'s' if n != 1 else ''}"
 
 
 def _check_lengths(frame: pd.DataFrame, areas: list[dict], problems: _Problems) -> None:
