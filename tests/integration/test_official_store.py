@@ -243,3 +243,19 @@ def test_the_whole_bundled_snapshot_loads_into_a_fresh_sqlite_database(fresh_sql
         print(f"\nofficial snapshot into fresh SQLite: {result.rows} rows; read {result.read_seconds:.2f} s, "
               f"stored {result.load_seconds:.2f} s ({result.rows / result.load_seconds:,.0f} rows/s); "
               f"end to end {seconds:.2f} s ({result.rows / seconds:,.0f} rows/s)")
+
+
+def test_two_rows_for_one_figure_are_refused_naming_both_lines(empty_db):
+    row = {"indicator": "children_in_need", "area": "havering", "period": "2025-03-31", "value": 2549.0,
+           "unit": "count", "source_document": B1}
+    rows = [{**row, "source_line": 10}, {**row, "source_line": 20, "value": 2558.0},
+            {**row, "period": "2024-03-31", "source_line": 30, "value": None, "value_status": "withheld"}]
+
+    with db.get_engine().connect() as conn, pytest.raises(OfficialLoadRefused) as e:
+        load_official(conn, [], [], rows)
+
+    assert e.value.problems == [
+        f"{B1}, line 30: value_status 'withheld' is not one of suppressed, not_available, not_applicable, "
+        "fewer_than_half, low_reliability",
+        f"{B1}, line 20: gives the same figure (indicator, area, period and breakdown) as {B1}, line 10"]
+    assert official_count() == 0
