@@ -462,10 +462,11 @@ def _insert_all(conn: Connection, columns: Mapping[str, list], n: int, progress:
     indexes grow page by page rather than at random. Returns the rows added."""
     order = pd.DataFrame({c: columns[c] for c in _ID_KEY}).sort_values(list(_ID_KEY)).index.to_numpy()
     now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DateTime format
-    rows = list(zip(*(columns[c] for c in (*_ID_KEY, *_DATA)), strict=True))
-    rows = [(*rows[i], OFFICIAL, now) for i in order.tolist()]
-    names = (*_ID_KEY, *_DATA, "source_kind", "updated_at")
-    sql = f"INSERT INTO observation ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    ordered = [np.array(columns[c], dtype=object)[order].tolist() for c in (*_ID_KEY, *_DATA)]
+    rows = list(zip(*ordered, strict=True))
+    names = (*_ID_KEY, *_DATA)
+    sql = (f"INSERT INTO observation ({', '.join(names)}, source_kind, updated_at) "
+           f"VALUES ({', '.join('?' * len(names))}, '{OFFICIAL}', '{now}')")
     raw = conn.connection.driver_connection
     with _bulk_indexes(conn, n):
         for start in range(0, n, STAGING_CHUNK):
