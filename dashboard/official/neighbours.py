@@ -88,7 +88,9 @@ def read_neighbours(text: str, file: str, model: str, code_of_number: Mapping[st
                                                                  "authority in the official files"))
                 continue
             if not closeness:
-                problems.append(Problem(file, line, header[col + 1], "the closeness is empty"))
+                # the 2021 file names every closeness column "SNP": say which one
+                label = f"{header[col + 1]} (after {header[col]})"
+                problems.append(Problem(file, line, label, "the closeness is empty"))
                 continue
             out.append(NeighbourRow(area, model, rank, neighbour, closeness, file, line, note))
     return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ OBSERVATION_COLUMNS = [*IMPORT_COLUMNS, "value_status", "source_kind", "rounded"
 SOURCE_KIND = "official"
 KEY = ["indicator", "area", "period", "breakdown_dimension", "breakdown_value"]
 _NUMBER = r"-?[0-9]+(?:\.[0-9]+)?"
+_NOT_PLAIN = re.compile(rf"^(?!{_NUMBER}$).*$", re.M)
 _LEVELS = (NATIONAL, REGIONAL, LOCAL)
 
 
@@ -164,6 +166,8 @@ def read_official(paths: Iterable[str | Path] | str | Path | None = None, *, map
 
     observations = (pd.concat(frames, ignore_index=True) if frames
                     else pd.DataFrame(columns=OBSERVATION_COLUMNS))[OBSERVATION_COLUMNS]
+    status = observations["value_status"].astype(object)
+    observations["value_status"] = status.where(status.notna(), None)  # None, not NaN, for a number
     _duplicates(observations, problems)
     if problems:
         raise OfficialReadError(problems)
@@ -265,8 +269,6 @@ def _line_numbers(text: str, rows: int) -> np.ndarray:
 
 
 def _line_in(message: str) -> int:
-    import re
-
     m = re.search(r"line (\d+)", message)
     return int(m[1]) if m else 1
 
@@ -293,16 +295,22 @@ def _numbers(p: _Parsed, rows: np.ndarray, column: str, mapping: OfficialMapping
     number nor a known symbol is a problem."""
     cells = p.frame[column].to_numpy()[rows]
     s = pd.Series(cells, dtype=object)
-    is_number = s.str.fullmatch(_NUMBER).fillna(False).to_numpy(dtype=bool)
+    # pandas' C parser reads the numbers; a cell it reads as a number must also look like a plain one (no "nan",
+    # "inf", exponent or spaces), checked with a regex only on the cells that are not symbols
+    parsed = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
     status = s.map(mapping.symbols).to_numpy(dtype=object)
+    is_number = ~np.isnan(parsed)
+    if is_number.any():
+        # one regex pass over the column joined into one text finds the distinct cells that are not plain numbers
+        odd = set(_NOT_PLAIN.findall("\n".join(s[is_number])))
+        if odd:
+            is_number &= ~s.isin(odd).to_numpy()
     bad = ~is_number & pd.isna(status)
     if bad.any():
         problems.first_rows(p.name, p.lines[rows], bad, column,
                             lambda v: f"{v!r} is neither a number nor a symbol the mapping knows "
                                       f"({', '.join(mapping.symbols)})", s)
-    values = np.full(len(s), np.nan)
-    if is_number.any():
-        values[is_number] = s[is_number].astype(float).to_numpy()
+    values = np.where(is_number, parsed, np.nan)
     status[is_number] = None
     status[bad] = None
     return values, status
@@ -338,7 +346,8 @@ def _measure(p: _Parsed, m: Measure, area: pd.Series, mapping: OfficialMapping, 
         denominator = np.full(n, np.nan)
     level = f["geographic_level"].to_numpy()[rows]
     if m.breakdown_from:
-        bvalue = f[m.breakdown_from].iloc[rows].map(slug).to_numpy(dtype=object)
+        texts = f[m.breakdown_from].iloc[rows]
+        bvalue = texts.map({t: slug(t) for t in texts.unique()}).to_numpy(dtype=object)
     else:
         bvalue = np.full(n, m.breakdown_value, dtype=object)
     out = pd.DataFrame({
