@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -53,6 +55,32 @@ class Area(Base):
     board_id: Mapped[int | None] = mapped_column(ForeignKey("board.id"))
     ons_code: Mapped[str | None] = mapped_column(String(16))
     board: Mapped[Board | None] = relationship(back_populates="areas")
+    # What the DfE's official files say of the area (None for a board total or a board's own comparator).
+    dfe_number: Mapped[str | None] = mapped_column(String(16), index=True)  # old_la_code; "314 / 318" if joint
+    region: Mapped[str | None] = mapped_column(String(64))  # the region area's code
+    sub_region: Mapped[str | None] = mapped_column(String(64))  # inner_london | outer_london
+    first_year: Mapped[int | None] = mapped_column(Integer)  # the first and last collection year it appears in
+    last_year: Mapped[int | None] = mapped_column(Integer)
+    former_ons_codes: Mapped[str] = mapped_column(String(255), default="")  # space-separated
+    replaces: Mapped[str] = mapped_column(String(255), default="")  # area codes, space-separated
+    replaced_by: Mapped[str] = mapped_column(String(255), default="")
+    members: Mapped[str] = mapped_column(String(255), default="")  # a joint return's authorities
+    official_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class StatisticalNeighbour(Base):
+    """One of an authority's ten statistical neighbours in one of the DfE's models, with how close it is."""
+
+    __tablename__ = "statistical_neighbour"
+    __table_args__ = (UniqueConstraint("area_id", "model", "rank", name="uq_statistical_neighbour"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    model: Mapped[str] = mapped_column(String(16))  # "2021" (the April 2021 groupings) | "2025"
+    rank: Mapped[int] = mapped_column(Integer)  # 1 = closest
+    neighbour_area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    closeness: Mapped[str] = mapped_column(String(32), default="")  # the DfE's words: "Very close", "Close", ...
+    source_document: Mapped[str] = mapped_column(String(255), default="")
+    source_line: Mapped[int | None] = mapped_column(Integer)
 
 
 class Indicator(Base):
@@ -107,17 +135,38 @@ class Period(Base):
     sort_key: Mapped[str] = mapped_column(String(32), index=True)
 
 
+# Which kind of source a figure comes from. Figures of different kinds for the same indicator, area, period and
+# breakdown are all kept (the kind is part of the natural key): an official figure never overwrites a board's own.
+SOURCE_KINDS = ("official", "document", "returns", "partner")
+# Why a figure has no value: the DfE's symbols c, x, z, k/low and u, in words.
+VALUE_STATUSES = ("suppressed", "not_available", "not_applicable", "fewer_than_half", "low_reliability")
+# What an insert that does not say (the importer as it was before kinds existed) gets: a board document's figure.
+DEFAULT_SOURCE_KIND = "document"
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 class Observation(Base):
-    """One figure of the board dataset, with where it came from."""
+    """One figure of the board dataset, with where it came from.
+
+    `value` is NULL only when the source publishes a symbol instead of a number; `value_status` then says which.
+    `rounded` marks counts the DfE rounds (to the nearest 10 for national and regional totals).
+    """
 
     __tablename__ = "observation"
     __table_args__ = (
         UniqueConstraint("indicator_id", "area_id", "period_id", "breakdown_dimension", "breakdown_value",
-                         name="uq_observation_key"),
+                         "source_kind", name="uq_observation_key"),
         # The scorecard and exceptions read every headline figure of an area (or a board's areas) at once.
         Index("ix_observation_area_headline", "area_id", "breakdown_dimension", "indicator_id", "period_id"),
         # Drill-down and trend charts read one indicator's breakdowns across areas and periods.
         Index("ix_observation_indicator_breakdown", "indicator_id", "breakdown_dimension", "area_id"),
+        CheckConstraint(_in("source_kind", SOURCE_KINDS), name="ck_observation_source_kind"),
+        # A figure has a number or a reason it has none, never both and never neither.
+        CheckConstraint(f"(value IS NULL AND {_in('value_status', VALUE_STATUSES)}) OR "
+                        "(value IS NOT NULL AND value_status IS NULL)", name="ck_observation_value_status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"))
@@ -125,7 +174,11 @@ class Observation(Base):
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
     breakdown_dimension: Mapped[str] = mapped_column(String(64), default="")
     breakdown_value: Mapped[str] = mapped_column(String(128), default="")
-    value: Mapped[float] = mapped_column(Float)
+    source_kind: Mapped[str] = mapped_column(String(16), default=DEFAULT_SOURCE_KIND,
+                                             server_default=DEFAULT_SOURCE_KIND)
+    value: Mapped[float | None] = mapped_column(Float)
+    value_status: Mapped[str | None] = mapped_column(String(32))
+    rounded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     numerator: Mapped[float | None] = mapped_column(Float)
     denominator: Mapped[float | None] = mapped_column(Float)
     source_document: Mapped[str] = mapped_column(String(255), default="")
@@ -141,7 +194,9 @@ class ObservationHistory(Base):
     __tablename__ = "observation_history"
     id: Mapped[int] = mapped_column(primary_key=True)
     observation_id: Mapped[int] = mapped_column(ForeignKey("observation.id"), index=True)
-    value: Mapped[float] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(Float)
+    value_status: Mapped[str | None] = mapped_column(String(32))
+    rounded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     numerator: Mapped[float | None] = mapped_column(Float)
     denominator: Mapped[float | None] = mapped_column(Float)
     source_document: Mapped[str] = mapped_column(String(255), default="")

@@ -18,6 +18,7 @@ from data_access.models import (
     ObservationHistory,
     Period,
     RagRule,
+    StatisticalNeighbour,
 )
 
 O = Observation  # noqa: E741 - the table, as in the SQL it builds
@@ -154,3 +155,27 @@ def dataset_summary() -> dict:
         updated = conn.execute(select(Meta.value).where(Meta.key == "dataset_updated_at")).scalar()
         n = conn.execute(select(func.count()).select_from(O)).scalar_one()
     return {"updated_at": updated, "observations": n}
+
+
+@cache.memoize()
+def official_areas() -> pd.DataFrame:
+    """Every area with what the official files say of it (code, name, kind, ONS code, DfE number, region, years),
+    England first, then the regions, then the authorities by name: `board-dashboard areas`."""
+    kind_order = {"england": 0, "comparator": 1, "region": 1, "local_authority": 2, "board_total": 3}
+    df = _read(select(Area.code, Area.name, Area.kind, Area.ons_code, Area.dfe_number, Area.region,
+                      Area.sub_region, Area.first_year, Area.last_year, Area.former_ons_codes, Area.replaces,
+                      Area.replaced_by, Area.members))
+    df["_order"] = df["kind"].map(kind_order).fillna(4)
+    return df.sort_values(["_order", "name"]).drop(columns="_order").reset_index(drop=True)
+
+
+@cache.memoize()
+def statistical_neighbours(area_code: str, model: str) -> pd.DataFrame:
+    """An authority's statistical neighbours in one DfE model, closest first (rank, code, name, closeness)."""
+    neighbour = Area.__table__.alias("neighbour")
+    return _read(select(StatisticalNeighbour.rank, neighbour.c.code, neighbour.c.name, StatisticalNeighbour.closeness,
+                        StatisticalNeighbour.source_document, StatisticalNeighbour.source_line)
+                 .join(Area, Area.id == StatisticalNeighbour.area_id)
+                 .join(neighbour, neighbour.c.id == StatisticalNeighbour.neighbour_area_id)
+                 .where(Area.code == area_code, StatisticalNeighbour.model == model)
+                 .order_by(StatisticalNeighbour.rank))
