@@ -17,7 +17,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
@@ -72,7 +72,8 @@ class PostgresDatabases:
 
     Dropping a database makes PostgreSQL wait for a checkpoint, which takes seconds on a busy server; creating one
     from a template does not. So drops are handed to a background thread that runs all the drops queued at a time
-    together, on separate connections, and PostgreSQL serves them with one checkpoint. `close()` waits for them.
+    together, on separate connections, and PostgreSQL serves them with one checkpoint. And while a test runs, the
+    next copy of the template it used is made in the background, ready for the next test. `close()` waits for all.
     """
 
     DROP_CONNECTIONS = 10
@@ -82,12 +83,14 @@ class PostgresDatabases:
         self.admin_url = make_url(admin_url).set(drivername="postgresql+psycopg")
         self.prefix = f"bd_test_{_worker()}_{uuid.uuid4().hex[:8]}"
         self.admin: Engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT",
-                                           pool_size=self.DROP_CONNECTIONS + 1, max_overflow=0)
+                                           pool_size=self.DROP_CONNECTIONS + 2, max_overflow=0)
         self._serial = itertools.count(1)
         self._templates: dict[Kind, str] = {}
         self._template_lock = threading.Lock()
         self._to_drop: queue.Queue[str | None] = queue.Queue()
         self._errors: list[str] = []
+        self._maker = ThreadPoolExecutor(1, thread_name_prefix="copy-template")
+        self._next: dict[Kind, Future[str]] = {}  # kind -> the name of a fresh copy being made for the next test
         self._dropper = threading.Thread(target=self._drop_forever, name="drop-test-databases", daemon=True)
         self._dropper.start()
 
@@ -103,14 +106,22 @@ class PostgresDatabases:
 
     def create(self, kind: Kind = "blank") -> str:
         """A new database: a copy of the `kind` template (built on first use), or blank. Returns its URL."""
+        if kind != "blank":
+            self.template(kind)  # built here, never in the background: building repoints this process's engine
+        ready = self._next.pop(kind, None)
+        name = ready.result() if ready is not None else self._create_now(kind)
+        self._next[kind] = self._maker.submit(self._create_now, kind)
+        return self.url(name)
+
+    def _create_now(self, kind: Kind) -> str:
         name = self.new_name("t")
         if kind == "blank":
             self._execute(f'CREATE DATABASE "{name}"')
         else:
             # WAL_LOG (the default since PostgreSQL 15) copies block by block without a checkpoint; older servers
             # copy the files, which is also fine at this size.
-            self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template(kind)}"')
-        return self.url(name)
+            self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._templates[kind]}"')
+        return name
 
     def template(self, kind: Kind) -> str:
         """The name of the `kind` template, built on first use by the real init path and then closed to
@@ -154,7 +165,14 @@ class PostgresDatabases:
                     return
 
     def close(self) -> list[str]:
-        """Drop the templates, wait for every queued drop, and return any that failed."""
+        """Drop the spare copies and the templates, wait for every queued drop, and return any that failed."""
+        self._maker.shutdown(wait=True)
+        for ready in self._next.values():
+            try:
+                self._to_drop.put(ready.result())
+            except Exception as e:  # noqa: BLE001 - a spare that failed to be made needs no drop
+                self._errors.append(f"a spare copy: {e}")
+        self._next.clear()
         for name in self._templates.values():
             self._to_drop.put(name)
         self._templates.clear()
