@@ -54,7 +54,7 @@ def make_pack(jobs: PackJobs, server, set_progress, ticket: str | None):
             got = jobs.run(ticket, lambda d, t, s: set_progress(pack_progress(d, t, s)))
         except PackExpired as e:
             return dash.no_update, str(e)
-    shared = " (the same pack was already being made, so you were given it)" if got.reused else ""
+    shared = " (the same pack, already made for these figures)" if got.reused else ""
     return (dcc.send_bytes(got.pdf, got.filename),
             f"Board pack ready ({len(got.pdf) / 1024:.0f} KB): {got.filename}{shared}.")
 
