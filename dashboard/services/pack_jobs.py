@@ -6,9 +6,12 @@ or a Celery worker when REDIS_URL is set) and calls `PackJobs.run`. What holds h
 
 - At most one pack per board, area, period and suppression setting is made at a time. Anyone asking for the same
   pack meanwhile waits for that one, watching its progress, and is given the same file.
-- A finished pack is kept, under a fingerprint of everything it prints (figures, commentary, challenges, charts,
-  the date on its cover), and handed out again until any of that changes: data changes make a new pack, nothing
-  else does.
+- A finished pack is kept, under a fingerprint of what it prints (the scorecard, exceptions, commentary and
+  challenges as read for the pack, the dataset's last change to the second and its size, which the charts are
+  drawn from, and the date on its cover), and handed out again until any of that changes: data changes make a new
+  pack, nothing else does. The fingerprint is read without drawing a chart, so a kept pack is handed out quickly.
+- At most `max_builds` packs are made at once on the whole service (default 1): more would only share the same
+  CPUs with the web workers; the rest wait their turn, and say so in their progress bar.
 - A user has one pack in progress at a time: a second request is refused with a message, before any work starts.
 - Chart images are kept by the data they draw, so a chart already drawn for any pack is not drawn again.
 
@@ -21,8 +24,9 @@ them, with the same environment as the web server (DATABASE_URL, REDIS_URL, INST
 
     celery -A dashboard.web.pack_worker worker --concurrency 2 --loglevel INFO
 
-`--concurrency` is how many packs are made at once on that host (each uses a headless Chromium with two tabs);
-the worker lowers its own CPU priority so web workers on the same host stay responsive. Run it under the same
+`--concurrency` is how many pack requests a worker takes at once (waiting ones included); how many are *made* at
+once on the whole service is `max_builds` (each uses a headless Chromium with two tabs). The job lowers its own
+CPU priority so web workers on the same host stay responsive. Run it under the same
 service manager as gunicorn (systemd, supervisord, a container with the same image). Without REDIS_URL no worker
 is needed: each pack runs in a process the web server starts.
 """
@@ -49,6 +53,7 @@ log = logging.getLogger(__name__)
 PACK_FORMAT = "2"
 DEFAULT_BUILD_TIMEOUT = 300  # seconds a build may hold its lock (and a user their slot) before it is presumed dead
 DEFAULT_KEEP_SECONDS = 24 * 3600  # how long a finished pack is kept for reuse
+DEFAULT_MAX_BUILDS = 1  # packs made at once on the whole service: each takes a core and a browser
 IMAGE_KEEP_SECONDS = 7 * 24 * 3600
 WAIT_POLL_SECONDS = 0.3
 
@@ -201,14 +206,15 @@ class PackJobs:
     """Pack requests and builds over one job store (see the module's docstring for the guarantees)."""
 
     def __init__(self, store: Store, *, build_timeout: int = DEFAULT_BUILD_TIMEOUT,
-                 keep_seconds: int = DEFAULT_KEEP_SECONDS) -> None:
+                 keep_seconds: int = DEFAULT_KEEP_SECONDS, max_builds: int = DEFAULT_MAX_BUILDS) -> None:
         self.store = store
         self.build_timeout = build_timeout
         self.keep_seconds = keep_seconds
+        self.max_builds = max(1, max_builds)
 
     @classmethod
     def for_settings(cls, settings: Any, *, build_timeout: int = DEFAULT_BUILD_TIMEOUT,
-                     keep_seconds: int = DEFAULT_KEEP_SECONDS) -> PackJobs:
+                     keep_seconds: int = DEFAULT_KEEP_SECONDS, max_builds: int = DEFAULT_MAX_BUILDS) -> PackJobs:
         """The job store for the server's settings: Redis with REDIS_URL, else a folder in the instance folder."""
         # Namespaced by database like the data cache, but apart from it: an import clears the data cache's keys.
         prefix = "bdpack:" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:10] + ":"
@@ -216,7 +222,7 @@ class PackJobs:
             store: Store = RedisStore(settings.redis_url, prefix)
         else:
             store = DiskStore(Path(settings.instance_path) / "pack-jobs")
-        return cls(store, build_timeout=build_timeout, keep_seconds=keep_seconds)
+        return cls(store, build_timeout=build_timeout, keep_seconds=keep_seconds, max_builds=max_builds)
 
     # --- the web request: fast, no pack work ---------------------------------------------------------------------
 
@@ -251,6 +257,7 @@ class PackJobs:
         when another job is already making this view's pack, by that one (this one waits and shares it)."""
         from dashboard.reports import pack as board_pack
         from dashboard.services.pages import pack_content
+        from data_access import queries
 
         today = today or date.today()
         tell = progress or (lambda _d, _t, _s: None)
@@ -271,25 +278,43 @@ class PackJobs:
         try:
             tell(0, 1, "reading the figures")
             with_charts = board_pack.chart_browser() is not None
-            content = pack_content(view, with_charts=with_charts)
-            key = "pdf:" + fingerprint(content, suppress=suppress, today=today)
+            summary = queries.dataset_summary()
+            key = "pdf:" + fingerprint({"content": pack_content(view, with_charts=False), "charts": with_charts,
+                                        "dataset": [str(summary["updated_at"]), summary["observations"]]},
+                                       suppress=suppress, today=today)
             pdf = self.store.get(key)
             if pdf is not None:
                 tell(1, 1, "done")
                 return PackFile(pdf, board_pack.pack_filename(view, today), reused=True)
+            slot = self._build_slot(token, tell)
 
             def relay(done: int, total: int, step: str) -> None:
                 self.store.set("progress:" + lock, json.dumps([done, total, step]).encode(), self.build_timeout)
                 tell(done, total, step)
 
-            pdf = board_pack.build_pack(view, suppress=suppress, today=today, with_charts=with_charts,
-                                        progress=relay, images=_StoreImages(self.store), content=content)
+            try:
+                pdf = board_pack.build_pack(view, suppress=suppress, today=today, with_charts=with_charts,
+                                            progress=relay, images=_StoreImages(self.store))
+            finally:
+                self.store.delete_if(slot, token)
             self.store.set(key, pdf, self.keep_seconds)
             self.store.incr("builds")
             return PackFile(pdf, board_pack.pack_filename(view, today), reused=shared)
         finally:
             self.store.delete("progress:" + lock)
             self.store.delete_if(lock, token)
+
+    def _build_slot(self, token: bytes, tell: Progress) -> str:
+        """Wait for one of the service's `max_builds` build slots; return its key (freed by the caller)."""
+        deadline = time.monotonic() + 2 * self.build_timeout
+        while True:
+            for i in range(self.max_builds):
+                if self.store.add(f"slot:{i}", token, self.build_timeout):
+                    return f"slot:{i}"
+            if time.monotonic() > deadline:
+                raise TimeoutError("The board pack is taking too long to make. Try again in a few minutes.")
+            tell(0, 1, "waiting for another pack to finish first")
+            time.sleep(WAIT_POLL_SECONDS)
 
     def builds(self) -> int:
         """How many packs this store has seen made (not reused) since it was created."""
