@@ -100,3 +100,24 @@ def test_a_user_has_one_pack_in_progress_and_a_second_request_is_refused_with_a_
     with app.app_context():
         j.run(first, today=TODAY)
     assert isinstance(j.request("vera", view, suppress=True), str), "once the pack is done, vera may ask again"
+
+
+def test_packs_of_different_views_are_made_one_at_a_time_and_the_one_waiting_says_so(jobs):
+    app, j = jobs
+    views = [view_from_query({"board": "havering", "area": "havering", "period": p}) for p in ("latest", "2017-18")]
+    tickets = [j.request(user, v, suppress=True) for user, v in zip(("vera", "cora"), views, strict=True)]
+    steps: dict[str, list[str]] = {t: [] for t in tickets}
+    results = {}
+
+    def run(ticket: str) -> None:
+        with app.app_context():
+            results[ticket] = j.run(ticket, lambda _d, _t, s, k=ticket: steps[k].append(s), today=TODAY)
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in tickets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert all(results[t].pdf.startswith(b"%PDF") for t in tickets)
+    waited = [t for t in tickets if "waiting for another pack to finish first" in steps[t]]
+    assert len(waited) == 1, "one pack waited for the other's build, and its progress bar said so"
