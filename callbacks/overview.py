@@ -6,6 +6,7 @@ user's pack slot and hands a ticket to the background callback, which reports pr
 
 from __future__ import annotations
 
+import logging
 import os
 
 import dash
@@ -19,6 +20,9 @@ from dashboard.web import ids
 from layouts.content import scorecard_sections
 from layouts.overview import PACK_PROGRESS, PACK_PROGRESS_BOX, PACK_PROGRESS_TEXT, PACK_TICKET, pack_progress
 
+log = logging.getLogger(__name__)
+UNAVAILABLE = ("The board pack could not be made just now. Try again in a few minutes; if it keeps failing, tell "
+               "the administrator.")
 # Packs run below web workers' priority: on a shared host the pages stay quick while a pack is made.
 PACK_NICENESS = 10
 
@@ -38,7 +42,11 @@ def ask_for_pack(jobs: PackJobs, n, data: dict):
         raise dash.exceptions.PreventUpdate
     view = context.view_from_store(data, context.reference())
     user = current_user()
-    got = jobs.request(user.name if user else "", view, suppress=_suppress())
+    try:
+        got = jobs.request(user.name if user else "", view, suppress=_suppress())
+    except Exception:  # noqa: BLE001 - a job store that does not answer is a message, not an error page
+        log.exception("could not start a board pack")
+        return dash.no_update, UNAVAILABLE
     if isinstance(got, Refused):
         return dash.no_update, got.message
     return got, "Making the board pack. It downloads when it is ready; you can keep using the dashboard."
@@ -54,6 +62,9 @@ def make_pack(jobs: PackJobs, server, set_progress, ticket: str | None):
             got = jobs.run(ticket, lambda d, t, s: set_progress(pack_progress(d, t, s)))
         except PackExpired as e:
             return dash.no_update, str(e)
+        except Exception:  # noqa: BLE001 - the person waiting is told; the details go to the log
+            log.exception("the board pack could not be made")
+            return dash.no_update, UNAVAILABLE
     shared = " (the same pack, already made for these figures)" if got.reused else ""
     return (dcc.send_bytes(got.pdf, got.filename),
             f"Board pack ready ({len(got.pdf) / 1024:.0f} KB): {got.filename}{shared}.")
