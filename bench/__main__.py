@@ -26,7 +26,7 @@ from bench.common import APP_DATABASE, VENV_BIN, BenchDatabases, Steps, child_en
 QUICK_SCALE = (10_000, 1_000_000)
 FULL_SCALE = (10_000, 1_000_000, 10_000_000)
 IMPORT_ROWS = 1_000_000
-STEPS = ("browser", "callbacks", "concurrency", "pack", "scale", "import")
+STEPS = ("browser", "callbacks", "concurrency", "pack", "load", "scale", "import")
 
 # name, how it compares, threshold, what it means
 TARGETS = (
@@ -35,6 +35,8 @@ TARGETS = (
     ("concurrent_errors", "<=", 0, "failed callbacks with 30 users"),
     ("scale_ratio", "<=", 2.0, "query p95 at the largest table / at the smallest"),
     ("import_rows_per_s", ">=", 50_000, "rows imported per second through board-dashboard import"),
+    ("pack_seconds", "<=", 5.0, "board pack: button pressed -> PDF downloaded, first pack for the figures"),
+    ("load_ratio_p95", "<=", 2.0, "30 users' p95 with 3 downloading packs / without"),
 )
 
 
@@ -52,6 +54,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help=f"gunicorn workers (default 2 x cores + 1 = {2 * cores + 1})")
     p.add_argument("--users", type=int, default=30, help="simulated concurrent users (default 30)")
     p.add_argument("--seconds", type=float, help="how long the users click (default 60; --quick 20)")
+    p.add_argument("--pack-downloaders", type=int, default=3,
+                   help="people downloading board packs during the load step (default 3)")
     p.add_argument("--think", type=float, default=1.0,
                    help="seconds each user waits between clicks (default 1)")
     p.add_argument("--calls", type=int, default=200,
@@ -93,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     errors: dict[str, str] = {}
     load_at_start = os.getloadavg()
     app_steps = [s for s in ("browser", "callbacks", "concurrency") if s not in args.skip]
-    n_steps = (1 + bool(app_steps) + len(app_steps) + ("pack" not in args.skip)
+    n_steps = (1 + bool(app_steps) + len(app_steps) + ("pack" not in args.skip) + ("load" not in args.skip)
                + (0 if "scale" in args.skip else len(args.scale))
                + ("import" not in args.skip and args.import_rows not in _scale_sizes(args)))
     steps = Steps(n_steps)
@@ -111,11 +115,21 @@ def main(argv: list[str] | None = None) -> int:
                                "think_s": args.think, "calls": args.calls, "loads": args.loads,
                                "clicks": args.clicks, "seed": args.seed, "scale_rows": list(args.scale),
                                "import_rows": args.import_rows}
+        recorded = {}
         if app_steps:
-            _guard(errors, "server", lambda: _app_steps(args, steps, app_url, workdir, results, errors))
+            _guard(errors, "server", lambda: recorded.update(
+                payloads=_app_steps(args, steps, app_url, workdir, results, errors)))
         if "pack" not in args.skip:
-            with steps.step("board pack"):
+            with steps.step("board pack with board-dashboard pack"):
                 _guard(errors, "pack", lambda: results.update(_pack(app_url, workdir)))
+        if "load" not in args.skip:
+            with steps.step(f"board pack through the web, then {args.users} users with and without "
+                            f"{args.pack_downloaders} downloading packs"):
+                if recorded.get("payloads") is None:
+                    errors["load"] = "needs the browser step (it records the payloads)"
+                else:
+                    _guard(errors, "load", lambda: _load_step(args, app_url, workdir, recorded["payloads"],
+                                                              results))
         dbs.drop(APP_DATABASE)
         _scale_steps(args, steps, dbs, workdir, results, errors)
     except KeyboardInterrupt:
@@ -198,7 +212,7 @@ def _app_steps(args, steps: Steps, app_url: str, workdir: Path, results: dict, e
                 recorded = r.recorded
             _guard(errors, "browser", run_browser)
         if recorded is None:
-            return
+            return None
         if "callbacks" not in args.skip:
             with steps.step(f"callbacks posted by one user: {args.calls} drill + {args.calls} floor"):
                 def run_single():
@@ -227,6 +241,28 @@ def _app_steps(args, steps: Steps, app_url: str, workdir: Path, results: dict, e
                     if r.errors:
                         results["concurrent_error_examples"] = sorted(set(r.errors))[:5]
                 _guard(errors, "concurrency", run_concurrent)
+    return recorded
+
+
+def _load_step(args, app_url: str, workdir: Path, recorded, results: dict) -> None:
+    """The pack as board members get it (pressed in Chromium, made in the background), on a server of its own
+    that names users from headers, then the load run with and without packs being made."""
+    from bench import packs, server
+    from bench.browser import CHROMIUM, CHROMIUM_FLAGS
+
+    # A fresh instance folder: no chart image or finished pack from the command-line step is reused.
+    env = child_env(app_url, workdir / "instance_web", **packs.header_env())
+    with server.gunicorn(env, workers=args.workers, log_path=workdir / "server-packs.log") as base:
+        first = packs.first_pack(base, str(CHROMIUM), CHROMIUM_FLAGS, workdir)
+        results.update(first)
+        say(f"    first pack {first['pack_seconds']} s, the same again {first['pack_again_seconds']} s")
+        # --quick: 10 s a run (about 300 answers each) keeps the whole benchmark within five minutes.
+        seconds = min(args.seconds, 10.0) if args.quick else args.seconds
+        r = packs.load(base, recorded.drill, str(CHROMIUM), CHROMIUM_FLAGS, workdir, users=args.users,
+                       downloaders=args.pack_downloaders, seconds=seconds, think=args.think, seed=args.seed,
+                       progress=lambda m: say(f"    {m}"))
+        results["load_seconds"] = seconds
+        results.update(packs.load_results(r, args.users, args.pack_downloaders))
 
 
 def _pack(app_url: str, workdir: Path) -> dict:
@@ -236,7 +272,7 @@ def _pack(app_url: str, workdir: Path) -> dict:
     seconds = time.perf_counter() - t
     if not out.exists() or out.stat().st_size == 0:
         raise RuntimeError("board-dashboard pack wrote no PDF")
-    return {"pack_seconds": round(seconds, 1), "pack_kb": round(out.stat().st_size / 1024)}
+    return {"pack_cli_seconds": round(seconds, 1), "pack_cli_kb": round(out.stat().st_size / 1024)}
 
 
 def _scale_steps(args, steps: Steps, dbs: BenchDatabases, workdir: Path, results: dict, errors: dict) -> None:
@@ -289,6 +325,9 @@ def _derive(results: dict) -> None:
                                               2)
     if results.get("concurrent_p95_ms") and results.get("callback_ms_p95"):
         results["concurrency_ratio_p95"] = round(results["concurrent_p95_ms"] / results["callback_ms_p95"], 2)
+    if results.get("load_p95_ms_with_packs") and results.get("load_p95_ms_without_packs"):
+        results["load_ratio_p95"] = round(results["load_p95_ms_with_packs"] / results["load_p95_ms_without_packs"],
+                                          2)
     scale = results.get("scale") or []
     if len(scale) >= 2:
         by_rows = sorted(scale, key=lambda e: e["rows"])
@@ -330,7 +369,14 @@ def table(results: dict) -> str:
             ("cheapest callback posted, p95 (ms)", results.get("floor_callback_ms_p95")),
             (f"{results.get('concurrent_users', '?')} users, drill callback p95 (ms)",
              results.get("concurrent_p95_ms")),
-            ("board pack (s)", results.get("pack_seconds"))]
+            ("board pack, button -> PDF, first for the figures (s)", results.get("pack_seconds")),
+            ("board pack again, same figures (s)", results.get("pack_again_seconds")),
+            ("board pack by board-dashboard pack (s)", results.get("pack_cli_seconds")),
+            (f"{results.get('load_users', '?')} users, p95 without packs (ms)",
+             results.get("load_p95_ms_without_packs")),
+            (f"{results.get('load_users', '?')} users, p95 with {results.get('load_pack_downloaders', '?')} "
+             "downloading packs (ms)", results.get("load_p95_ms_with_packs")),
+            ("packs downloaded during the load, median (s)", results.get("load_pack_seconds_median"))]
     for e in results.get("scale", []):
         rows.append((f"queries at {e['rows']:,} synthetic rows, p95 (ms)", e["query_ms_p95"]))
     width = max(len(r[0]) for r in rows) + 2

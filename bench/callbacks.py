@@ -18,9 +18,11 @@ CSRF_COOKIE = "_csrf_token"
 REQUEST_TIMEOUT = 30
 
 
-def new_session(base_url: str) -> requests.Session:
-    """A user's own browser session: it opens the scorecard first, as a browser would (cookies, CSRF)."""
+def new_session(base_url: str, headers: dict[str, str] | None = None) -> requests.Session:
+    """A user's own browser session: it opens the scorecard first, as a browser would (cookies, CSRF). `headers`
+    name the user to a server that signs people in from a proxy's headers."""
     s = requests.Session()
+    s.headers.update(headers or {})
     s.get(base_url + "/", timeout=REQUEST_TIMEOUT).raise_for_status()
     return s
 
@@ -87,20 +89,22 @@ class Concurrent:
 
 
 def concurrent(base_url: str, drill: list[dict], *, users: int = 30, seconds: float = 60, think: float = 1.0,
-               seed: int = 1, progress=None) -> Concurrent:
+               seed: int = 1, progress=None, headers=None) -> Concurrent:
     """`users` simulated people, each with its own session, each making drill callbacks with `think` seconds
     between an answer and the next click, for `seconds`. Bounded: every loop ends at the deadline.
 
     Each person is a process of their own, as each real person has a browser of their own: as threads of one
     Python process they would queue for its interpreter lock (handed over every 5 ms), and the wait of one
-    user's answer behind another's bookkeeping would be counted as the server's time."""
+    user's answer behind another's bookkeeping would be counted as the server's time. `headers(n)`, when given,
+    are user n's sign-on headers."""
     progress = progress or (lambda _msg: None)
     result = Concurrent(users, seconds)
     ctx = multiprocessing.get_context("fork")
     answers = ctx.Queue()
     start = time.time() + 2.0  # every process started and signed in before anyone clicks
     deadline = start + seconds
-    procs = [ctx.Process(target=_user, args=(n, base_url, drill, start, deadline, think, seed, answers),
+    procs = [ctx.Process(target=_user, args=(n, base_url, drill, start, deadline, think, seed, answers,
+                                                     headers(n) if headers else None),
                          daemon=True) for n in range(users)]
     for proc in procs:
         proc.start()
@@ -130,11 +134,11 @@ def concurrent(base_url: str, drill: list[dict], *, users: int = 30, seconds: fl
 
 
 def _user(n: int, base_url: str, drill: list[dict], start: float, deadline: float, think: float, seed: int,
-          answers) -> None:
+          answers, headers: dict[str, str] | None = None) -> None:
     """One simulated person (in a process of its own): open the scorecard, then click until the deadline."""
     try:
         rng = random.Random(seed * 1000 + n)
-        s = new_session(base_url)
+        s = new_session(base_url, headers)
         # People do not all click at the same instant: each starts somewhere in the first think time.
         time.sleep(max(0.0, start - time.time()) + rng.uniform(0, think))
         k = n

@@ -8,12 +8,18 @@ symbol, and chart series differ by line style and marker as well as colour.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import io
+import json
+import logging
 import os
 import shutil
-import warnings
+import threading
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol
 from xml.sax.saxutils import escape
 
 import pandas as pd
@@ -51,6 +57,7 @@ PAGE = landscape(A4)
 MARGIN = 14 * mm
 FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+log = logging.getLogger(__name__)
 SYMBOLS = ["circle", "square", "triangle-up", "diamond", "x", "star", "cross", "triangle-down"]
 
 
@@ -194,37 +201,177 @@ NO_BROWSER = ("Charts are left out: the server has no Chromium to draw them with
               "(or set BROWSER_PATH) and make the pack again.")
 
 
-def _chart_images(content: PackContent, browser: str, suppress: bool) -> dict[str, list[tuple[bytes, bool]]]:
-    """PNG images of each domain's charts in the pack, restyled for paper, rendered with one browser."""
-    figs = {d.code: [(c.figure, _print_style(c.figure, suppress, c.unit)) for c in d.charts] for d in content.domains}
-    if not any(figs.values()):
-        return {}
-    import kaleido
+ProgressFn = Callable[[int, int, str], None]
+"""Told `(done, total, step)` as the pack is made: steps done of the total, and what is being done now."""
 
-    out: dict[str, list[tuple[bytes, bool]]] = {}
-    # The browser is handed to kaleido directly: the server's environment is left as it was.
-    kaleido.start_sync_server(path=browser, silence_warnings=True)
-    try:
-        warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-        for domain, items in figs.items():
-            out[domain] = [(fig.to_image(format="png", width=620, height=330, scale=1.6), hidden)
-                           for fig, hidden in items]
-    finally:
-        kaleido.stop_sync_server(silence_warnings=True)
-    return out
+CHART_OPTS = {"format": "png", "width": 620, "height": 330, "scale": 1.6}
+CHART_TABS = 2  # charts drawn at once in the one browser: more tabs than cores only queue
+
+
+class ImageCache(Protocol):
+    """Where chart images are kept between packs, by the data they draw (the pack job store is one)."""
+
+    def get_image(self, key: str) -> bytes | None: ...
+
+    def set_image(self, key: str, png: bytes) -> None: ...
+
+
+class _MemoryImages:
+    """The default image cache: this process's memory (one command-line run, or a worker's packs)."""
+
+    def __init__(self, limit: int = 256) -> None:
+        self._items: dict[str, bytes] = {}
+        self._limit = limit
+
+    def get_image(self, key: str) -> bytes | None:
+        return self._items.get(key)
+
+    def set_image(self, key: str, png: bytes) -> None:
+        if len(self._items) >= self._limit:
+            self._items.pop(next(iter(self._items)))
+        self._items[key] = png
+
+
+MEMORY_IMAGES = _MemoryImages()
+
+
+def chart_key(fig_dict: dict) -> str:
+    """The cache key of a chart image: everything it draws and the size it is drawn at."""
+    body = json.dumps({"fig": fig_dict, "opts": CHART_OPTS}, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+class ChartBrowser:
+    """One headless Chromium (kaleido) for a whole pack, started when the first chart needs drawing and drawing a
+    few charts at a time in its tabs. Nothing global is touched: the server's
+    other threads, and kaleido's own shared server, are left alone."""
+
+    def __init__(self, browser: str, tabs: int = CHART_TABS) -> None:
+        self._browser, self._tabs = browser, tabs
+        self._opening = None
+
+    def _start(self):
+        """Start the browser on first use: its own event loop in its own thread."""
+        if self._opening is not None:
+            return self._opening
+        browser, tabs = self._browser, self._tabs
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="pack-charts", daemon=True)
+        self._thread.start()
+        self._kaleido = None
+        # MathJax is off: the charts have no formulae, and it would be fetched from the internet.
+        self._opening = asyncio.run_coroutine_threadsafe(self._open(browser, tabs), self._loop)
+        return self._opening
+
+    async def _open(self, browser: str, tabs: int):
+        import kaleido
+
+        k = kaleido.Kaleido(n=tabs, path=browser, mathjax=False)
+        await k.open()
+        self._kaleido = k
+        return k
+
+    def render(self, figs: list[dict], done: Callable[[], None] = lambda: None) -> list[bytes]:
+        """PNG images of `figs`, in order; `done` is called as each one is drawn."""
+        k = self._start().result(timeout=120)
+
+        async def one(fig: dict) -> bytes:
+            png = await k.calc_fig(fig, opts=dict(CHART_OPTS))
+            done()
+            return png
+
+        async def every() -> list[bytes]:
+            return list(await asyncio.gather(*(one(f) for f in figs)))
+
+        return asyncio.run_coroutine_threadsafe(every(), self._loop).result(timeout=60 + 15 * len(figs))
+
+    def close(self) -> None:
+        """Stop the browser and the thread that talks to it (if it was started)."""
+        if self._opening is None:
+            return
+        try:
+            k = self._opening.result(timeout=120)
+            asyncio.run_coroutine_threadsafe(k.close(), self._loop).result(timeout=30)
+        except Exception:  # noqa: BLE001 - a browser that would not start or stop must not lose the pack
+            log.warning("the chart browser did not close cleanly", exc_info=True)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+
+
+def _chart_images(content: PackContent, charts: ChartBrowser | None, suppress: bool, images: ImageCache,
+                  step: Callable[[str], None]) -> dict[str, list[tuple[bytes, bool]]]:
+    """PNG images of each domain's charts in the pack, restyled for paper. Each image is looked up by the data it
+    draws first; only the charts not drawn before go to the browser, all in one session."""
+    out: dict[str, list[tuple[bytes | None, bool]]] = {}
+    missing: list[tuple[str, int, str, dict]] = []
+    for d in content.domains:
+        out[d.code] = []
+        for c in d.charts:
+            hidden = _print_style(c.figure, suppress, c.unit)
+            fig = c.figure.to_plotly_json()
+            key = chart_key(fig)
+            png = images.get_image(key)
+            out[d.code].append((png, hidden))
+            if png is None:
+                missing.append((d.code, len(out[d.code]) - 1, key, fig))
+            else:
+                step("chart (already drawn)")
+    if missing and charts is not None:
+        pngs = charts.render([m[3] for m in missing], done=lambda: step("chart"))
+        for (domain, i, key, _fig), png in zip(missing, pngs, strict=True):
+            images.set_image(key, png)
+            out[domain][i] = (png, out[domain][i][1])
+    return {d: [(png, h) for png, h in items if png is not None] for d, items in out.items()}
 
 
 def build_pack(view: ViewState, *, suppress: bool = True, today: date | None = None,
-               with_charts: bool = True) -> bytes:
-    """Make the board pack for a view; return the PDF's bytes."""
+               with_charts: bool = True, progress: ProgressFn | None = None,
+               images: ImageCache | None = None, content: PackContent | None = None) -> bytes:
+    """Make the board pack for a view; return the PDF's bytes.
+
+    `progress(done, total, step)` is told as each part is made (reading the figures, each chart, the PDF), for a
+    progress bar. `images` keeps chart images between packs by the data they draw (default: this process's
+    memory), so a chart already drawn is not drawn again. `content` is the view's `pack_content`, when the caller
+    has read it already.
+    """
     today = today or date.today()
     font, bold, unicode_ok = _fonts()
     st = _styles(font, bold)
     browser = chart_browser() if with_charts else None
     with_charts = browser is not None
-    content = pack_content(view, with_charts=with_charts)
+    tell = progress or (lambda _d, _t, _s: None)
+    tell(0, 1, "reading the figures")
+    if content is None:
+        content = pack_content(view, with_charts=with_charts)
+    # The browser starts only when a chart has not been drawn before (a pack of known charts needs none).
+    charts = ChartBrowser(browser) if with_charts else None
+    try:
+        total = 2 + sum(len(d.charts) for d in content.domains)  # figures, each chart, the PDF
+        done = [1]
+        tell(1, total, "drawing the charts")
+
+        def step(what: str) -> None:
+            done[0] += 1
+            tell(done[0], total, what)
+
+        images_by_domain = _chart_images(content, charts, suppress, images or MEMORY_IMAGES, step) \
+            if with_charts else {}
+    finally:
+        if charts is not None:
+            charts.close()
+    tell(total - 1, total, "laying out the PDF")
+    pdf = _layout(content, images_by_domain, suppress=suppress, today=today, with_charts=with_charts,
+                  fonts=(font, bold, unicode_ok), st=st)
+    tell(total, total, "done")
+    return pdf
+
+
+def _layout(content: PackContent, images: dict[str, list[tuple[bytes, bool]]], *, suppress: bool, today: date,
+            with_charts: bool, fonts: tuple[str, str, bool], st: dict[str, ParagraphStyle]) -> bytes:
+    """The PDF itself, from the pack's content and its chart images."""
+    font, bold, unicode_ok = fonts
     area_name, period_text = content.area_name, content.period_text
-    images = _chart_images(content, browser, suppress) if with_charts else {}
 
     story: list = []
     # Cover

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dashboard.services import dataset as services
+from dashboard.services import pack_jobs
 from dashboard.settings import Settings
 from data_access import db, migrate
 from data_access.cache import cache_status
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         # Bootstrap is served from assets/ (vendored): nothing is fetched from outside the council network.
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        # The board pack runs as a background job (diskcache locally, Celery on Redis), never in a web request.
+        background_callback_manager=pack_jobs.callback_manager(settings),
     )
     # The page's language, for screen readers and browsers' translation and spelling (WCAG 3.1.1).
     app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)

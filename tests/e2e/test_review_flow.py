@@ -137,20 +137,44 @@ def test_the_chair_records_the_response_and_closes_the_challenge(browser, consol
         ctx.close()
 
 
-def test_a_board_member_downloads_the_board_pack(browser, console, server):
+def test_a_board_member_downloads_the_board_pack_made_in_the_background(browser, console, server):
+    """A viewer presses the button: a progress bar shows while the pack is made, the PDF downloads, asking again
+    meanwhile is refused with a message, and another page's callbacks still answer while the pack is being made."""
     from pypdf import PdfReader
 
     ctx, page = _signed_in(browser, console, server, "vera")
+    other = ctx.new_page()
+    console.attach(other)
+    watch_network(other)
     try:
-        with page.expect_download(timeout=120_000) as download:
+        with page.expect_download(timeout=180_000) as download:
             page.click("#pack-button")
+            expect(page.locator("#pack-progress-box")).to_be_visible(timeout=30_000)
+            expect(page.locator("#pack-progress-text")).to_contain_text("Making the board pack", timeout=30_000)
+            expect(page.locator("#pack-button")).to_be_disabled()
+            # While the pack is being made, the exceptions page in another tab draws its grid (its callbacks
+            # answer): the bound only says "does not hang".
+            other.goto(f"{server}/exceptions")
+            expect(other.locator("#exceptions-grid .ag-row").first).to_be_visible(timeout=60_000)
+            # The same person asking again from another tab is told a pack of theirs is already being made.
+            second = ctx.new_page()
+            console.attach(second)
+            watch_network(second)
+            second.goto(f"{server}/")
+            settle(second)
+            second.click("#pack-button")
+            refused = second.locator("#pack-status")
+            expect(refused).not_to_be_empty(timeout=30_000)
+            if "Board pack ready" not in refused.inner_text():  # the first pack may have finished meanwhile
+                assert "already have a board pack being made" in refused.inner_text()
         path = download.value.path()
         data = open(path, "rb").read()
         assert data.startswith(b"%PDF") and download.value.suggested_filename.startswith("board-pack-havering")
         text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
         assert "Performance report: board pack" in text and "Scorecard" in text and "Open challenges" in text
-        settle(page)
-        assert "Board pack ready" in page.locator("#pack-status").inner_text()
+        expect(page.locator("#pack-status")).to_contain_text("Board pack ready", timeout=30_000)
+        expect(page.locator("#pack-progress-box")).to_be_hidden()
+        expect(page.locator("#pack-button")).to_be_enabled()
     finally:
         ctx.close()
 

@@ -32,12 +32,21 @@ def test_the_ratios_are_taken_from_the_measured_p95s():
     assert results["scale_ratio_rows"] == [10_000, 10_000_000]
 
 
+def test_the_load_ratio_is_the_users_p95_with_packs_over_without():
+    results = {"load_p95_ms_with_packs": 300.0, "load_p95_ms_without_packs": 200.0}
+    _derive(results)
+    assert results["load_ratio_p95"] == 1.5
+    verdicts = {t["name"]: t["met"] for t in _targets(results)}
+    assert verdicts["load_ratio_p95"] is True and verdicts["pack_seconds"] is None
+
+
 def test_each_target_is_a_pass_a_miss_or_not_measured():
     results = {"callback_ratio_p95": 1.5, "concurrency_ratio_p95": 2.01, "concurrent_errors": 0,
                "import_rows_per_s": 49_999}
     verdicts = {t["name"]: t["met"] for t in _targets(results)}
     assert verdicts == {"callback_ratio_p95": True, "concurrency_ratio_p95": False, "concurrent_errors": True,
-                        "scale_ratio": None, "import_rows_per_s": False}
+                        "scale_ratio": None, "import_rows_per_s": False, "pack_seconds": None,
+                        "load_ratio_p95": None}
     results["targets"] = _targets(results)
     printed = table(results)
     lines = {line.split()[0]: line for line in printed.splitlines() if line.strip()}
