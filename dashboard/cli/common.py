@@ -77,6 +77,11 @@ class Bar:
         if self._progress is not None:
             self._progress.update(self._task, advance=n)
 
+    def show(self, done: float, total: float, step: str) -> None:
+        """Show `done` of `total` with the current step (for work that knows its total only as it goes)."""
+        if self._progress is not None:
+            self._progress.update(self._task, completed=done, total=total, description=step[:60])
+
     def describe(self, text: str) -> None:
         """Show what is being done now."""
         if self._progress is not None:

@@ -125,8 +125,9 @@ def pack(settings: Settings, out: str, board: str | None, area: str | None, peri
         raise CommandRefused(f"'{area}' is not an area of {board}; choose one of "
                              f"{', '.join(ref.board_areas(board))}")
     view = view_from_query({"board": board, "area": area or "", "period": period or "latest"})
-    with app.app_context(), progress_bar("making the board pack", quiet=quiet):
-        pdf = board_pack.build_pack(view, suppress=not no_suppress)
+    with app.app_context(), progress_bar("making the board pack", total=1, quiet=quiet) as bar:
+        pdf = board_pack.build_pack(view, suppress=not no_suppress, progress=bar.show,
+                                    browser_path=settings.browser_path)
     Path(out).write_bytes(pdf)
     print(f"wrote {out} ({len(pdf) / 1024:.0f} KB): {board}, {view.area}, {view.period}")
 

@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import logging
-import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -191,9 +190,9 @@ def _print_style(fig, suppress: bool, unit: str) -> bool:
     return hidden
 
 
-def chart_browser() -> str | None:
-    """The Chromium that kaleido draws charts with (BROWSER_PATH, or Debian's chromium), if there is one."""
-    path = os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+def chart_browser(configured: str | None = None) -> str | None:
+    """The Chromium that kaleido draws charts with (the configured BROWSER_PATH, or Debian's chromium), if any."""
+    path = configured or shutil.which("chromium") or shutil.which("chromium-browser")
     return path if path and Path(path).exists() else None
 
 
@@ -327,7 +326,8 @@ def _chart_images(content: PackContent, charts: ChartBrowser | None, suppress: b
 
 def build_pack(view: ViewState, *, suppress: bool = True, today: date | None = None,
                with_charts: bool = True, progress: ProgressFn | None = None,
-               images: ImageCache | None = None, content: PackContent | None = None) -> bytes:
+               images: ImageCache | None = None, content: PackContent | None = None,
+               browser_path: str | None = None) -> bytes:
     """Make the board pack for a view; return the PDF's bytes.
 
     `progress(done, total, step)` is told as each part is made (reading the figures, each chart, the PDF), for a
@@ -338,7 +338,7 @@ def build_pack(view: ViewState, *, suppress: bool = True, today: date | None = N
     today = today or date.today()
     font, bold, unicode_ok = _fonts()
     st = _styles(font, bold)
-    browser = chart_browser() if with_charts else None
+    browser = chart_browser(browser_path) if with_charts else None
     with_charts = browser is not None
     tell = progress or (lambda _d, _t, _s: None)
     tell(0, 1, "reading the figures")

@@ -206,8 +206,10 @@ class PackJobs:
     """Pack requests and builds over one job store (see the module's docstring for the guarantees)."""
 
     def __init__(self, store: Store, *, build_timeout: int = DEFAULT_BUILD_TIMEOUT,
-                 keep_seconds: int = DEFAULT_KEEP_SECONDS, max_builds: int = DEFAULT_MAX_BUILDS) -> None:
+                 keep_seconds: int = DEFAULT_KEEP_SECONDS, max_builds: int = DEFAULT_MAX_BUILDS,
+                 browser_path: str | None = None) -> None:
         self.store = store
+        self.browser_path = browser_path  # BROWSER_PATH; None: Debian's chromium
         self.build_timeout = build_timeout
         self.keep_seconds = keep_seconds
         self.max_builds = max(1, max_builds)
@@ -222,7 +224,8 @@ class PackJobs:
             store: Store = RedisStore(settings.redis_url, prefix)
         else:
             store = DiskStore(Path(settings.instance_path) / "pack-jobs")
-        return cls(store, build_timeout=build_timeout, keep_seconds=keep_seconds, max_builds=max_builds)
+        return cls(store, build_timeout=build_timeout, keep_seconds=keep_seconds, max_builds=max_builds,
+                   browser_path=settings.browser_path)
 
     # --- the web request: fast, no pack work ---------------------------------------------------------------------
 
@@ -277,7 +280,7 @@ class PackJobs:
             time.sleep(WAIT_POLL_SECONDS)
         try:
             tell(0, 1, "reading the figures")
-            with_charts = board_pack.chart_browser() is not None
+            with_charts = board_pack.chart_browser(self.browser_path) is not None
             summary = queries.dataset_summary()
             key = "pdf:" + fingerprint({"content": pack_content(view, with_charts=False), "charts": with_charts,
                                         "dataset": [str(summary["updated_at"]), summary["observations"]]},
@@ -294,7 +297,8 @@ class PackJobs:
 
             try:
                 pdf = board_pack.build_pack(view, suppress=suppress, today=today, with_charts=with_charts,
-                                            progress=relay, images=_StoreImages(self.store))
+                                            progress=relay, images=_StoreImages(self.store),
+                                            browser_path=self.browser_path)
             finally:
                 self.store.delete_if(slot, token)
             self.store.set(key, pdf, self.keep_seconds)
