@@ -12,6 +12,7 @@ from flask import Flask
 
 from dashboard.reference.registry import DATASET_DIR, Registry, registry
 from dashboard.rules import quality
+from dashboard.services import board
 from dashboard.settings import Settings
 from data_access import audit, db, migrate
 from data_access import quality_store as qs
@@ -63,6 +64,7 @@ def init_database(*, load_bundled: bool = True, echo: Callable[[str], None] = la
             if r.added or r.updated:
                 audit.record("init-db", "import", path.name, {"rows": r.rows, "added": r.added,
                                                                "updated": r.updated, "unchanged": r.unchanged})
+        echo(f"{board.ACTIONS_FILE.name}: {board.load_bundled_actions()} actions added")
         n = run_quality_checks()
         echo(f"data-quality checks: {n} flags")
 
