@@ -108,7 +108,8 @@ def summarise(agency: str, marks: Sequence[Mark], absences_rule: int, as_of: dat
                             ordered[-1] if ordered else None)
 
 
-def escalation_question(agency: str, board_name: str, marks: Sequence[Mark], absences_rule: int) -> tuple[str, list[str]]:
+def escalation_question(agency: str, board_name: str, marks: Sequence[Mark],
+                        absences_rule: int) -> tuple[str, list[str]]:
     """The escalation drafted for an agency that turned red: the question and the facts it used."""
     missed = sorted((m.held_on for m in marks if m.status == "absent"), reverse=True)[:absences_in_a_row(marks)]
     dates = ", ".join(f"{d:%d %b %Y}" for d in sorted(missed))
