@@ -419,3 +419,20 @@ def board_business_for_pack(view: ViewState, *, today: date | None = None) -> Bo
     tracker = action_tracker(view.board, today=today)
     return BoardBusinessForPack(att.board_name, att.absences_rule, att.rows, att.summary, tracker.overdue,
                                 tracker.summary)
+
+
+def add_agency(user: User | None, board: str | None, name: str | None) -> WriteResult:
+    """Add a member agency to the board (the business manager keeps the membership)."""
+    if refused := role_refusal(user, RECORD_ROLE, "add a member agency"):
+        return refused
+    try:
+        b = _check_board(board)
+        n = clean_text(name, "agency", MAX_NAME)
+        if n in {a["name"] for a in board_store.agencies(b)}:
+            return WriteResult(False, f"Not added: {n} is already a member agency.")
+        with db.session_scope() as s:
+            aid = board_store.ensure_agency(b, n, session=s)
+            audit.record(actor_name(user), "board.agency", f"agency/{aid}", {"board": b, "name": n}, session=s)
+    except (rules.AttendanceRuleError, ChallengeRuleError) as e:
+        return WriteResult(False, f"Not added: {e}.")
+    return WriteResult(True, f"{n} added to the member agencies.")
