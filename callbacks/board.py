@@ -10,7 +10,7 @@ from dashboard.auth import current_user, require_role
 from dashboard.services import board as cases
 from dashboard.services import context
 from dashboard.web import ids
-from layouts.board import actions_section, attendance_section, recording_grid
+from layouts.board import actions_section, add_agency_form, attendance_section, recording_grid
 
 
 def _board(data) -> str:
@@ -19,8 +19,8 @@ def _board(data) -> str:
 
 def draw_business(data, _refresh):
     board = _board(data)
-    return attendance_section(cases.attendance_view(board, current_user())), actions_section(
-        cases.action_tracker(board))
+    user = current_user()
+    return attendance_section(cases.attendance_view(board, user)), actions_section(cases.action_tracker(board, user))
 
 
 @require_role("analyst", "chair")
@@ -32,7 +32,8 @@ def save_rule(n, value, data):
 
 
 def draw_record_grid(data, _refresh):
-    return recording_grid(cases.recording_form(_board(data), current_user()))
+    form = cases.recording_form(_board(data), current_user())
+    return recording_grid(form), add_agency_form(form)
 
 
 @require_role("business_manager")
@@ -52,13 +53,41 @@ def add_agency(n, name, data, refresh):
     return result.message, ((refresh or 0) + 1 if result.ok else dash.no_update)
 
 
+def _clicked() -> dict | None:
+    """The pattern-matching id of the button clicked (None when the callback fired because buttons were drawn)."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not (ctx.triggered and ctx.triggered[0]["value"]):
+        return None
+    return trigger
+
+
+@require_role("contributor")
+def save_evidence(_clicks, texts, refresh):
+    trigger = _clicked()
+    if trigger is None:
+        raise dash.exceptions.PreventUpdate
+    by_id = {st["id"]["action"]: v for st, v in zip(ctx.states_list[0], texts, strict=False)}
+    result = cases.record_evidence(current_user(), trigger["action"], by_id.get(trigger["action"]))
+    return result.message, ((refresh or 0) + 1 if result.ok else dash.no_update)
+
+
+@require_role("chair")
+def sign_off(_clicks, refresh):
+    trigger = _clicked()
+    if trigger is None:
+        raise dash.exceptions.PreventUpdate
+    result = cases.sign_off_action(current_user(), trigger["action"])
+    return result.message, ((refresh or 0) + 1 if result.ok else dash.no_update)
+
+
 def register(app: dash.Dash) -> None:
     app.callback(Output(ids.BOARD_ATTENDANCE, "children"), Output(ids.BOARD_ACTIONS, "children"),
                  Input(ids.VIEW, "data"), Input(ids.BOARD_REFRESH, "data"))(draw_business)
     app.callback(Output(ids.BOARD_RULE_STATUS, "children"), Output(ids.BOARD_REFRESH, "data"),
                  Input(ids.BOARD_RULE_SAVE, "n_clicks"), State(ids.BOARD_RULE_INPUT, "value"),
                  State(ids.VIEW, "data"), prevent_initial_call=True)(save_rule)
-    app.callback(Output(ids.BOARD_RECORD_GRID, "children"), Input(ids.VIEW, "data"),
+    app.callback(Output(ids.BOARD_RECORD_GRID, "children"), Output(ids.BOARD_AGENCY_FORM, "children"),
+                 Input(ids.VIEW, "data"),
                  Input(ids.BOARD_REFRESH, "data"))(draw_record_grid)
     app.callback(Output(ids.BOARD_RECORD_STATUS, "children"), Input(ids.BOARD_RECORD_SAVE, "n_clicks"),
                  State(ids.BOARD_RECORD_DATE, "value"), State(ids.BOARD_RECORD_KIND, "value"),
@@ -68,3 +97,11 @@ def register(app: dash.Dash) -> None:
                  Output(ids.BOARD_REFRESH, "data", allow_duplicate=True),
                  Input(ids.BOARD_AGENCY_ADD, "n_clicks"), State(ids.BOARD_AGENCY_NAME, "value"),
                  State(ids.VIEW, "data"), State(ids.BOARD_REFRESH, "data"), prevent_initial_call=True)(add_agency)
+    app.callback(Output(ids.BOARD_ACTION_STATUS, "children"), Output(ids.BOARD_REFRESH, "data", allow_duplicate=True),
+                 Input(ids.board_action("evidence-save", ALL), "n_clicks"),
+                 State(ids.board_action("evidence", ALL), "value"), State(ids.BOARD_REFRESH, "data"),
+                 prevent_initial_call=True)(save_evidence)
+    app.callback(Output(ids.BOARD_ACTION_STATUS, "children", allow_duplicate=True),
+                 Output(ids.BOARD_REFRESH, "data", allow_duplicate=True),
+                 Input(ids.board_action("sign-off", ALL), "n_clicks"), State(ids.BOARD_REFRESH, "data"),
+                 prevent_initial_call=True)(sign_off)

@@ -33,6 +33,9 @@ def domain_layout(**query):
         html.P(html.A("Record a meeting's attendance", href=f"{RECORD_PATH}{view.query()}",
                       className="btn btn-outline-primary")),
         loading(html.Div(id=ids.BOARD_ATTENDANCE), "board-attendance-loading"),
+        # The write statuses sit outside the redrawn sections, so a save's message survives the redraw it causes.
+        html.Div(id=ids.BOARD_RULE_STATUS, role="status", className="form-status"),
+        html.Div(id=ids.BOARD_ACTION_STATUS, role="status", className="form-status"),
         loading(html.Div(id=ids.BOARD_ACTIONS), "board-actions-loading"),
     ], className="page page-board-business")
 
@@ -59,6 +62,7 @@ def record_layout(**query):
         ], className="filters board-meeting-fields"),
         loading(html.Div(id=ids.BOARD_RECORD_GRID), "board-record-loading"),
         html.Div(id=ids.BOARD_RECORD_STATUS, role="status", className="form-status", **{"aria-live": "polite"}),
+        html.Div(id=ids.BOARD_AGENCY_FORM),
     ], className="page page-board-record")
 
 
@@ -96,21 +100,36 @@ def attendance_section(v: AttendanceView) -> list:
             dbc.Input(id=ids.BOARD_RULE_INPUT, type="number", min=1, max=12, step=1, value=v.absences_rule,
                       className="board-rule-input"),
             dbc.Button("Save the rule", id=ids.BOARD_RULE_SAVE, color="secondary", className="mt-2"),
-            html.Div(id=ids.BOARD_RULE_STATUS, role="status", className="form-status"),
         ], className="board-rule card-block"))
     return [html.Section(parts, **{"aria-label": "Attendance"})]
 
 
-def _action_table(rows, caption: str) -> html.Div:
-    header = html.Thead(html.Tr([html.Th(c, scope="col") for c in (
-        "Reference", "Action", "Agency", "Source", "Due", "Status", "Evidence", "Signed off")]))
+def _action_controls(r) -> list:
+    """What this user may do to the action: record evidence (own agency, or the business manager), sign off (the
+    chair, once evidence is recorded)."""
+    out: list = []
+    if r.can_evidence:
+        box = ids.board_action("evidence", r.id)
+        out += [html.Label(f"Evidence for {r.reference}", htmlFor=_dom_id(box), className="form-label small"),
+                dbc.Textarea(id=box, value=r.evidence, rows=2, maxLength=4000),
+                dbc.Button(f"Record evidence for {r.reference}", id=ids.board_action("evidence-save", r.id),
+                           size="sm", color="secondary", className="mt-1")]
+    if r.can_sign_off:
+        out.append(dbc.Button(f"Sign off {r.reference}", id=ids.board_action("sign-off", r.id), size="sm",
+                              color="primary", className="mt-1"))
+    return out
+
+
+def _action_table(rows, caption: str, *, controls: bool = False) -> html.Div:
+    cols = ["Reference", "Action", "Agency", "Source", "Due", "Status", "Evidence", "Signed off"]
+    header = html.Thead(html.Tr([html.Th(c, scope="col") for c in cols + (["Record"] if controls else [])]))
     body = html.Tbody([html.Tr([
         html.Th(r.reference, scope="row"),
         html.Td([r.text] + ([html.Br(), html.Small(f"Cited: {r.cited}", className="muted")] if r.cited else [])),
         html.Td(r.agency), html.Td(f"{r.source_kind}: {r.source}"),
         html.Td([r.due] + ([" ", status_badge("red", f"Overdue {r.days_overdue} days")] if r.overdue else [])),
         html.Td(r.status), html.Td(r.evidence or "none yet"), html.Td(r.signed_off or "not yet"),
-    ]) for r in rows])
+    ] + ([html.Td(_action_controls(r))] if controls else [])) for r in rows])
     return html.Div(html.Table([html.Caption(caption), header, body], className="table board-table"),
                     className="table-responsive")
 
@@ -129,7 +148,8 @@ def actions_section(t: ActionTracker) -> list:
                                                 html.Td(str(p.overdue))])
                                        for p in (*t.by_source, *t.by_agency)])], className="table board-table")
         parts += [html.H2("Progress", className="h4 mt-4"), html.Div(prog, className="table-responsive"),
-                  html.H2("Every action", className="h4 mt-4"), _action_table(t.rows, "Every action the board tracks")]
+                  html.H2("Every action", className="h4 mt-4"),
+                  _action_table(t.rows, "Every action the board tracks", controls=True)]
     return [html.Section(parts, **{"aria-label": "Actions"})]
 
 
@@ -151,8 +171,14 @@ def recording_grid(f: RecordingForm) -> list:
     grid = rows or [empty_state("No member agencies yet", "Add the board's member agencies below.")]
     return [html.Div(grid, className="board-record-grid"),
             dbc.Button("Save attendance", id=ids.BOARD_RECORD_SAVE, color="primary", className="mt-3",
-                       disabled=not f.agencies),
-            html.Div([html.Label("Add a member agency", htmlFor=ids.BOARD_AGENCY_NAME, className="form-label"),
+                       disabled=not f.agencies)]
+
+
+def add_agency_form(f: RecordingForm) -> list:
+    """The business manager keeps the board's membership: add an agency (it then has a row in the grid)."""
+    if not f.can_record:
+        return []
+    return [html.Div([html.Label("Add a member agency", htmlFor=ids.BOARD_AGENCY_NAME, className="form-label"),
                       dbc.Input(id=ids.BOARD_AGENCY_NAME, maxLength=255),
                       dbc.Button("Add agency", id=ids.BOARD_AGENCY_ADD, color="secondary", className="mt-2")],
                      className="board-add-agency card-block mt-4")]

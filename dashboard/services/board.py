@@ -359,6 +359,8 @@ class ActionRow:
     days_overdue: int
     evidence: str
     signed_off: str
+    can_evidence: bool = False  # this user may record evidence against it now
+    can_sign_off: bool = False  # this user may sign it off now
 
 
 @dataclass(frozen=True)
@@ -373,17 +375,23 @@ class ActionTracker:
     history: dict[int, list[dict]] = field(default_factory=dict)
 
 
-def action_tracker(board: str, *, today: date | None = None) -> ActionTracker:
-    """The board's actions as plain rows, with the overdue exceptions and progress."""
+def action_tracker(board: str, user: User | None = None, *, today: date | None = None) -> ActionTracker:
+    """The board's actions as plain rows, with the overdue exceptions and progress, and what `user` may do to
+    each (the use cases check again on the server)."""
     t = today or date.today()
     raw = board_store.actions(board)
+    manager = has_role(user, RECORD_ROLE)
+    own = board_store.agency_of_user(user.name, board) if user and has_role(user, "contributor") else None
     rows = [ActionRow(a["id"], a["reference"], action_rules.SOURCE_KINDS.get(a["source_kind"], a["source_kind"]),
                       a["source"], f"{a['source_document']}, line {a['source_line']}" if a["source_line"] else "",
                       a["agency"], a["text"], f"{a['due_date']:%Y-%m-%d}" if a["due_date"] else "no due date",
                       action_rules.STATUS_WORDS.get(a["status"], a["status"]),
                       action_rules.is_overdue(a["status"], a["due_date"], t),
                       action_rules.days_overdue(a["status"], a["due_date"], t), a["evidence"],
-                      f"{a['signed_off_by']}, {a['signed_off_at']:%d %b %Y}" if a["signed_off_at"] else "")
+                      f"{a['signed_off_by']}, {a['signed_off_at']:%d %b %Y}" if a["signed_off_at"] else "",
+                      a["status"] != "signed_off" and has_role(user, "contributor")
+                      and action_rules.may_evidence(own, a["agency"], manager=manager),
+                      a["status"] == "evidenced" and has_role(user, SIGN_OFF_ROLE))
             for a in raw]
     overdue = sorted((r for r in rows if r.overdue), key=lambda r: -r.days_overdue)
     labelled = [{**a, "source_kind": action_rules.SOURCE_KINDS.get(a["source_kind"], a["source_kind"])} for a in raw]
@@ -416,7 +424,7 @@ class BoardBusinessForPack:
 def board_business_for_pack(view: ViewState, *, today: date | None = None) -> BoardBusinessForPack:
     """What the board pack prints on its board business page, for the view's board."""
     att = attendance_view(view.board, None, today=today)
-    tracker = action_tracker(view.board, today=today)
+    tracker = action_tracker(view.board, None, today=today)
     return BoardBusinessForPack(att.board_name, att.absences_rule, att.rows, att.summary, tracker.overdue,
                                 tracker.summary)
 

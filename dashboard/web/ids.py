@@ -94,7 +94,13 @@ BOARD_RECORD_SAVE = "board-record-save"
 BOARD_RECORD_STATUS = "board-record-status"
 BOARD_AGENCY_NAME = "board-agency-name"
 BOARD_AGENCY_ADD = "board-agency-add"
+BOARD_AGENCY_FORM = "board-agency-form"
+BOARD_ACTION_STATUS = "board-action-status"
 
 
 def board_mark(field: str, agency: str) -> dict:
     return {"type": f"board-{field}", "agency": agency}
+
+
+def board_action(field: str, action_id: int) -> dict:
+    return {"type": f"board-action-{field}", "action": action_id}

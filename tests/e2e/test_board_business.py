@@ -102,3 +102,40 @@ def test_a_third_absence_turns_the_police_red_with_a_drafted_escalation(browser,
         assert "not been represented at the last 3 meetings" in grid.inner_text()
     finally:
         ctx.close()
+
+
+def test_a_police_representative_evidences_only_police_actions_and_the_chair_signs_off(browser, console, server,
+                                                                                         board_env):
+    _cli(board_env, "user", "add", "pat", "--role", "contributor", "--password-stdin", input=PASSWORD + "\n")
+    _cli(board_env, "board", "add-representative", "--board", "havering", "--agency", POLICE, "--name", "Pat Police",
+         "--role-title", "Detective Inspector", "--user", "pat")
+    _cli(board_env, "board", "add-action", "--board", "havering", "--reference", "S11-POL-1", "--source-kind",
+         "section11", "--source", "Section 11 audit 2016", "--agency", POLICE, "--text",
+         "Attend every strategy meeting.", "--due", "2016-10-31")
+    _cli(board_env, "board", "add-action", "--board", "havering", "--reference", "S11-HEA-1", "--source-kind",
+         "section11", "--source", "Section 11 audit 2016", "--agency", HEALTH, "--text",
+         "Level 3 training to 85%.", "--due", "2099-03-31")
+    ctx, page = _signed_in(browser, console, server, "pat")
+    try:
+        _visit(page, f"{server}/board-business?board=havering")
+        actions = page.locator("#board-actions")
+        expect(actions).to_contain_text("Overdue", timeout=20_000)
+        assert "S11-POL-1" in actions.locator("table").first.inner_text()  # the overdue exceptions lead
+        assert page.get_by_role("button", name="Record evidence for S11-HEA-1").count() == 0
+        assert page.get_by_role("button", name="Sign off S11-POL-1").count() == 0
+        _axe_clean(page)
+        page.get_by_label("Evidence for S11-POL-1").fill("CAIT rota covers every strategy meeting from October.")
+        page.get_by_role("button", name="Record evidence for S11-POL-1").click()
+        expect(page.locator("#board-action-status")).to_contain_text("Evidence recorded against action S11-POL-1",
+                                                                     timeout=20_000)
+    finally:
+        ctx.close()
+    ctx, page = _signed_in(browser, console, server, "chad")
+    try:
+        _visit(page, f"{server}/board-business?board=havering")
+        page.get_by_role("button", name="Sign off S11-POL-1").click()
+        expect(page.locator("#board-action-status")).to_contain_text("signed off by chad", timeout=20_000)
+        expect(page.locator("#board-actions")).to_contain_text("0 overdue", timeout=20_000)
+        page.screenshot(path=str(SCREENSHOTS / "board-business-actions.png"), full_page=True)
+    finally:
+        ctx.close()
