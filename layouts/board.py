@@ -84,7 +84,7 @@ def attendance_section(v: AttendanceView) -> list:
         "Representatives")]))
     body = html.Tbody([html.Tr([
         html.Th(r.agency, scope="row"),
-        html.Td(status_badge("red", "Red: escalate") if r.red else status_badge("green", "Attending")),
+        html.Td(_attendance_badge(r)),
         html.Td(str(r.absences_in_a_row)), html.Td(r.recent), html.Td(r.year), html.Td(r.last),
         html.Td(r.representatives or "none named"),
     ], className="board-row-red" if r.red else "") for r in v.rows])
@@ -102,6 +102,24 @@ def attendance_section(v: AttendanceView) -> list:
             dbc.Button("Save the rule", id=ids.BOARD_RULE_SAVE, color="secondary", className="mt-2"),
         ], className="board-rule card-block"))
     return [html.Section(parts, **{"aria-label": "Attendance"})]
+
+
+def _attendance_badge(r) -> html.Span:
+    """Red under the board's rule; amber while absences are mounting; green otherwise (always with a word)."""
+    if r.red:
+        return status_badge("red", "Red: escalate")
+    if r.absences_in_a_row:
+        return status_badge("amber", f"Absent {r.absences_in_a_row} in a row")
+    return status_badge("green", "Attending")
+
+
+def _progress_table(rows, caption: str, first: str) -> html.Div:
+    return html.Div(html.Table([
+        html.Caption(caption),
+        html.Thead(html.Tr([html.Th(c, scope="col") for c in (first, "Actions", "Signed off", "Overdue")])),
+        html.Tbody([html.Tr([html.Th(p.group, scope="row"), html.Td(str(p.total)),
+                             html.Td(f"{p.signed_off} ({p.percent_done:.0f}%)"), html.Td(str(p.overdue))])
+                    for p in rows])], className="table board-table"), className="table-responsive")
 
 
 def _action_controls(r) -> list:
@@ -140,14 +158,9 @@ def actions_section(t: ActionTracker) -> list:
     parts.append(_action_table(t.overdue, "Overdue actions, most overdue first") if t.overdue
                  else html.P([status_badge("green", "None overdue"), " No action is past its due date."]))
     if t.rows:
-        prog = html.Table([html.Caption("Progress by source and by agency"),
-                           html.Thead(html.Tr([html.Th(c, scope="col") for c in (
-                               "Source or agency", "Actions", "Signed off", "Overdue")])),
-                           html.Tbody([html.Tr([html.Th(p.group, scope="row"), html.Td(str(p.total)),
-                                                html.Td(f"{p.signed_off} ({p.percent_done:.0f}%)"),
-                                                html.Td(str(p.overdue))])
-                                       for p in (*t.by_source, *t.by_agency)])], className="table board-table")
-        parts += [html.H2("Progress", className="h4 mt-4"), html.Div(prog, className="table-responsive"),
+        parts += [html.H2("Progress", className="h4 mt-4"),
+                  _progress_table(t.by_source, "Progress by source", "Source"),
+                  _progress_table(t.by_agency, "Progress by agency", "Agency"),
                   html.H2("Every action", className="h4 mt-4"),
                   _action_table(t.rows, "Every action the board tracks", controls=True)]
     return [html.Section(parts, **{"aria-label": "Actions"})]
