@@ -7,7 +7,7 @@ import dash
 
 def register_callbacks(app: dash.Dash) -> None:
     """Register every callback on this app (explicitly, so each app built by the factory gets them)."""
-    from callbacks import challenges, domain, exceptions, filters, indicator, overview, review, shell
+    from callbacks import board, challenges, domain, exceptions, filters, indicator, overview, review, shell
 
-    for module in (shell, filters, overview, domain, indicator, exceptions, review, challenges):
+    for module in (shell, filters, overview, domain, indicator, exceptions, review, challenges, board):
         module.register(app)

@@ -45,18 +45,21 @@ def register_page(module: str, *, order: int, name: str, layout: Callable, path:
 def register_pages() -> None:
     """Register every page with Dash Pages: the scorecard, a page per domain that has one (from the registry),
     the indicator page, exceptions, challenges, about, and the page for an unknown address."""
-    from layouts import about, challenges, domain, exceptions, indicator, overview
+    from layouts import about, board, challenges, domain, exceptions, indicator, overview
 
     order = itertools.count()  # the navigation's order is the order of registration
     register_page("overview", order=next(order), path="/", name="Scorecard", layout=overview.layout,
                   nav="overview", nav_label="Scorecard")
     for spec in registry().domain_pages():
         register_page(f"domain_{spec.code}", order=next(order), path=spec.path, name=spec.title,
-                      layout=domain.make_layout(spec.code), nav=spec.code, nav_label=spec.nav_label)
+                      layout=board.domain_layout if spec.code == board.DOMAIN else domain.make_layout(spec.code),
+                      nav=spec.code, nav_label=spec.nav_label)
     register_page("exceptions", order=next(order), path="/exceptions", name="Exceptions", layout=exceptions.layout,
                   nav="exceptions", nav_label="Exceptions")
     register_page("challenges", order=next(order), path="/challenges", name="Challenges",
                   title=f"Challenge log - {TITLE}", layout=challenges.layout, nav="challenges", nav_label="Challenges")
+    register_page("board_record", order=next(order), path=board.RECORD_PATH, name="Record a meeting",
+                  layout=board.record_layout)
     register_page("indicator", order=next(order), path_template="/indicator/<code>", name="Indicator",
                   title=indicator_title, layout=indicator.layout)
     register_page("about", order=next(order), path="/about", name="About the data", layout=about.layout)

@@ -2,6 +2,7 @@
 
     viewer       board member: reads pages, exceptions, challenges, the pack
     contributor  Q&E subgroup: also writes commentary and raises challenges          (includes viewer)
+    business_manager  records the board's meetings, attendance and actions            (includes contributor)
     chair        also answers on behalf of others, closes and withdraws challenges     (includes contributor)
     analyst      imports data and edits RAG rules; writes commentary like contributor (includes contributor)
     admin        manages users; holds every other role                                 (includes all)
@@ -14,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-ROLES: tuple[str, ...] = ("viewer", "contributor", "chair", "analyst", "admin")  # lowest to highest
+ROLES: tuple[str, ...] = ("viewer", "contributor", "business_manager", "chair", "analyst", "admin")  # lowest to highest
 ROLE_INCLUDES: dict[str, frozenset[str]] = {
     "viewer": frozenset({"viewer"}),
     "contributor": frozenset({"viewer", "contributor"}),
+    "business_manager": frozenset({"viewer", "contributor", "business_manager"}),
     "chair": frozenset({"viewer", "contributor", "chair"}),
     "analyst": frozenset({"viewer", "contributor", "analyst"}),
     "admin": frozenset(ROLES),
@@ -25,6 +27,7 @@ ROLE_INCLUDES: dict[str, frozenset[str]] = {
 ROLE_DESCRIPTIONS: dict[str, str] = {
     "viewer": "board member: reads pages, exceptions, challenges and the pack",
     "contributor": "Q&E: also writes commentary and raises challenges",
+    "business_manager": "also records the board's meetings, attendance and actions",
     "chair": "also answers on behalf of others, closes and withdraws challenges",
     "analyst": "imports data and edits RAG rules (and writes commentary)",
     "admin": "manages users; holds every role",

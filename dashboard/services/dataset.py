@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import Connection
 
 from dashboard.reference.registry import DATASET_DIR, Registry, registry
+from dashboard.services import board
 from dashboard.services.imports import import_counts, import_dataset, record_audit, run_quality_checks
 from dashboard.settings import Settings
 from data_access import db, migrate
@@ -69,6 +70,7 @@ def init_database(*, load_bundled: bool = True, echo: Callable[[str], None] = la
         for path in sorted(BUNDLED.glob("*.csv")):
             r = import_file(path, actor="init-db", also=_audit_bundled(path.name))
             echo(f"{path.name}: {r.added} added, {r.updated} updated, {r.unchanged} unchanged")
+        echo(f"{board.ACTIONS_FILE.name}: {board.load_bundled_actions()} actions added")
         n = run_quality_checks()
         echo(f"data-quality checks: {n} flags")
 

@@ -79,3 +79,28 @@ def draft_field(field: str, key: str) -> dict:
 DRAFT_TEXT = "draft-text"
 CHALLENGE_EDIT_SAVE = "challenge-edit-save"
 CHILD_ROWS = "child-rows"
+
+# Board business (meetings, attendance, actions)
+BOARD_REFRESH = "board-refresh"
+BOARD_ATTENDANCE = "board-attendance"
+BOARD_RULE_INPUT = "board-rule-input"
+BOARD_RULE_SAVE = "board-rule-save"
+BOARD_RULE_STATUS = "board-rule-status"
+BOARD_ACTIONS = "board-actions"
+BOARD_RECORD_DATE = "board-record-date"
+BOARD_RECORD_KIND = "board-record-kind"
+BOARD_RECORD_GRID = "board-record-grid"
+BOARD_RECORD_SAVE = "board-record-save"
+BOARD_RECORD_STATUS = "board-record-status"
+BOARD_AGENCY_NAME = "board-agency-name"
+BOARD_AGENCY_ADD = "board-agency-add"
+BOARD_AGENCY_FORM = "board-agency-form"
+BOARD_ACTION_STATUS = "board-action-status"
+
+
+def board_mark(field: str, agency: str) -> dict:
+    return {"type": f"board-{field}", "agency": agency}
+
+
+def board_action(field: str, action_id: int) -> dict:
+    return {"type": f"board-action-{field}", "action": action_id}

@@ -159,6 +159,7 @@ def test_the_navigation_lists_the_pages_in_order_with_their_short_names(app):
     nav = [(p.label, p.path) for p in nav_pages()]
     assert nav == [("Scorecard", "/"), ("Front door", "/front-door"), ("Child protection", "/child-protection"),
                    ("Looked after", "/looked-after"), ("Care leavers", "/care-leavers"), ("Training", "/training"),
+                   ("Board business", "/board-business"),
                    ("Exceptions", "/exceptions"), ("Challenges", "/challenges")]
     _cls, _toggle, _label, hrefs, _classes = shell.update_shell("?board=havering&area=havering", "/")
     assert [h.split("?")[0] for h in hrefs] == [path for _label, path in nav]

@@ -25,11 +25,11 @@ def test_migrations_match_the_models(empty_db):
 
 def test_there_is_exactly_one_head():
     heads = ScriptDirectory.from_config(migrate.alembic_config()).get_heads()
-    assert heads == ["0008"], heads
+    assert heads == ["0009"], heads
 
 
 def test_a_new_database_ends_at_the_single_head(empty_db):
-    assert migrate.current_revisions() == {"0008"}
+    assert migrate.current_revisions() == {"0009"}
     assert migrate.is_up_to_date()
 
 
@@ -45,7 +45,7 @@ def test_a_database_at_the_four_old_heads_upgrades_to_the_merge(settings):
 
     services.init_database(load_bundled=False)
 
-    assert migrate.current_revisions() == {"0008"}
+    assert migrate.current_revisions() == {"0009"}
     assert migrate.is_up_to_date()
     diff = _schema_differences()
     assert diff == [], diff

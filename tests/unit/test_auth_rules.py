@@ -48,7 +48,7 @@ def test_several_roles_from_a_proxy_combine_and_unknown_names_are_ignored():
 
 
 def test_require_role_refuses_unknown_role_names_at_once():
-    with pytest.raises(ValueError, match="viewer, contributor, chair, analyst, admin"):
+    with pytest.raises(ValueError, match="viewer, contributor, business_manager, chair, analyst, admin"):
         require_role("editor")
     with pytest.raises(ValueError):
         require_role()

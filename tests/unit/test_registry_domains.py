@@ -26,7 +26,7 @@ def test_pages_keep_their_order_and_short_names_in_the_navigation():
     pages = [(d.nav_label, d.path) for d in registry().domain_pages()]
     assert pages == [("Front door", "/front-door"), ("Child protection", "/child-protection"),
                      ("Looked after", "/looked-after"), ("Care leavers", "/care-leavers"),
-                     ("Training", "/training")]
+                     ("Training", "/training"), ("Board business", "/board-business")]
 
 
 def _with_domains(tmp_path: Path, domains: dict) -> Path:
