@@ -9,15 +9,10 @@ from sqlalchemy import text
 from dashboard.reference.registry import registry
 from dashboard.services import dataset as services
 from data_access import db, migrate
-from data_access.importer import COLUMNS, import_file
+from data_access.periods import parse_period
 from data_access.reference import sync_reference
 
 SEED = "001_21cb56d49e1c8890.txt"
-
-
-def _write(path, rows: list[list[str]]) -> None:
-    lines = [",".join(COLUMNS)] + [",".join(r) for r in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def test_figures_stored_before_0008_keep_their_values_and_get_their_kind_by_the_stated_rule(settings, tmp_path):
@@ -28,20 +23,39 @@ def test_figures_stored_before_0008_keep_their_values_and_get_their_kind_by_the_
         command.upgrade(cfg, "0007")
     with db.session_scope() as s:
         sync_reference(s, **services.reference_from_registry(registry()))
-    # A board document's figure as the bundled dataset has it (file and line), imported, then corrected once.
-    document = ["children_in_need", "havering", "2016-03-31", "", "", "{v}", "", "", "count", SEED, "99",
-                "an increase from 1 374 on 31 March 2016", ""]
-    _write(tmp_path / "doc.csv", [[c.format(v="1347") for c in document]])
-    import_file(tmp_path / "doc.csv")
-    _write(tmp_path / "doc.csv", [[c.format(v="1374") for c in document]])
-    import_file(tmp_path / "doc.csv")
-    # A figure as dashboard/returns/ingest.py writes it: the return's file, no line, derived, "Computed from ...".
-    _write(tmp_path / "ingest.csv", [["children_looked_after", "havering", "2023-24", "", "", "250", "", "",
-                                      "count", "episodes_2024.csv", "", "Computed from child-level SSDA903 data "
-                                      "by rule version 3 (DfE SSDA903 guide definitions).", "yes"]])
-    import_file(tmp_path / "ingest.csv")
+    # Written as the importer of revision 0007 wrote them (this code's importer knows later columns): a board
+    # document's figure with its file and line, corrected once (its old value in the history); and a figure as
+    # dashboard/returns/ingest.py writes it: the return's file, no line, derived, "Computed from ...".
+    with db.get_engine().begin() as conn:
+        def id_of(table: str, code: str) -> int:
+            return conn.execute(text(f"SELECT id FROM {table} WHERE code = :c"), {"c": code}).scalar_one()
 
-    migrate.upgrade_to_head()
+        def period(code: str) -> int:
+            p = parse_period(code)
+            conn.execute(text("INSERT INTO period (code, kind, start_date, end_date, label, sort_key) "
+                              "VALUES (:c, :k, :s, :e, :l, :o)"),
+                         {"c": p.code, "k": p.kind, "s": p.start, "e": p.end, "l": p.label, "o": p.sort_key})
+            return id_of("period", p.code)
+
+        havering = id_of("area", "havering")
+        insert = text("INSERT INTO observation (indicator_id, area_id, period_id, breakdown_dimension, "
+                      "breakdown_value, value, source_document, source_line, note, derived, updated_at) "
+                      "VALUES (:i, :a, :p, '', '', :v, :d, :l, :n, :x, CURRENT_TIMESTAMP)")
+        conn.execute(insert, {"i": id_of("indicator", "children_in_need"), "a": havering, "p": period("2016-03-31"),
+                              "v": 1374.0, "d": SEED, "l": 99, "n": "an increase from 1 374 on 31 March 2016",
+                              "x": False})
+        doc_id = conn.execute(text("SELECT max(id) FROM observation")).scalar_one()
+        conn.execute(text("INSERT INTO observation_history (observation_id, value, source_document, source_line, "
+                          "note, replaced_at) VALUES (:o, 1347.0, :d, 99, '', CURRENT_TIMESTAMP)"),
+                     {"o": doc_id, "d": SEED})
+        conn.execute(insert, {"i": id_of("indicator", "children_looked_after"), "a": havering,
+                              "p": period("2023-24"), "v": 250.0, "d": "episodes_2024.csv", "l": None,
+                              "n": "Computed from child-level SSDA903 data by rule version 3 (DfE SSDA903 guide "
+                                   "definitions).", "x": True})
+
+    with db.get_engine().begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
 
     assert migrate.current_revisions() == {"0008"}
     with db.get_engine().connect() as conn:
