@@ -7,6 +7,7 @@ dashboard/cli/main.py.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -24,10 +25,18 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from dashboard.rules.text import terminal_text
 from dashboard.settings import Settings
 
 PROG = "board-dashboard"
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def say(text: object = "", *, err: bool = False) -> None:
+    """Print one line of a command's output (on standard error with `err`). Every command prints through here:
+    the line often holds stored text (names, questions, draft keys, cells of an imported file), and a control
+    character in it would be obeyed by the terminal (clear the screen, forge a line), so each is shown escaped."""
+    print(terminal_text(text), file=sys.stderr if err else sys.stdout, flush=True)
 
 
 class CommandRefused(Exception):

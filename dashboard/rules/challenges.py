@@ -13,6 +13,7 @@ import pandas as pd
 from dashboard.reports.figures import breakdown_label
 from dashboard.rules.formatting import format_change, format_value
 from dashboard.rules.scorecard import Assessment
+from dashboard.rules.text import control_problem
 from data_access.periods import parse_period
 
 STATUSES = ("open", "answered", "closed", "withdrawn")
@@ -82,9 +83,14 @@ def plan_action(status: str, action: str, text: str | None) -> ActionPlan:
 
 
 def clean_text(text: str | None, field: str, limit: int, *, required: bool = True) -> str:
-    """User text as it will be stored: trimmed, no control characters, within its limit. It is always shown
-    as text, never as HTML."""
-    t = "".join(ch for ch in (text or "") if ch in "\n\t" or ord(ch) >= 32).strip()
+    """User text as it will be stored: trimmed, within its limit, lines kept (a Windows line end becomes a newline).
+    Any other control character is refused, not silently dropped: the text is printed by the command line (`audit`)
+    where one would act on the terminal, and the person should know their text was not kept as typed. It is always
+    shown as text, never as HTML."""
+    t = (text or "").replace("\r\n", "\n")
+    if problem := control_problem(t, field, multiline=True):
+        raise ChallengeRuleError(problem)
+    t = t.strip()
     if required and not t:
         raise ChallengeRuleError(f"the {field} is empty: write it before saving")
     if len(t) > limit:

@@ -62,8 +62,11 @@ def test_overdue_means_open_and_past_its_due_date():
     assert not is_overdue("open", None, TODAY)
 
 
-def test_text_is_trimmed_stripped_of_control_characters_and_limited():
-    assert clean_text("  Why?\x00\x07 \n", "question", 100) == "Why?"
+def test_text_is_trimmed_and_limited_and_control_characters_are_refused():
+    assert clean_text("  Why?\r\nAnd why now?\t \n", "question", 100) == "Why?\nAnd why now?"
+    for bad in ("Why?\x00", "Why?\x07", "\x1b[2JWhy?", "Why?\rForged", "Why\x9b2J?", "Why\x7f?", "Why\u202e?"):
+        with pytest.raises(ChallengeRuleError, match=r"the question contains a control character \(U\+"):
+            clean_text(bad, "question", 100)
     with pytest.raises(ChallengeRuleError, match="the question is empty"):
         clean_text("   ", "question", 100)
     with pytest.raises(ChallengeRuleError, match="the limit is 10"):
