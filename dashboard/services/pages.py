@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -475,10 +475,10 @@ def chosen_view(board: str, area: str, period: str, current: str | Mapping[str, 
     the view already shown. A new board starts at its default area; meeting mode is kept."""
     ref = context.reference()
     now = ViewState.from_query(current, ref)
-    if board != now.board:
-        area = ref.default_area(board)
     view = ViewState.from_query({"board": board, "area": area, "period": period,
-                                 "meeting": "1" if now.meeting else ""}, ref)
+                                 "meeting": "1" if now.meeting else ""}, ref)  # a selector sent back changed: checked
+    if view.board != now.board:
+        view = replace(view, area=ref.default_area(view.board))
     # The selectors are drawn with the view already in the address (a first visit to `/` means the default
     # view): rewriting the address to spell out the same view would draw the whole page a second time.
     return None if view == now else view.query()
