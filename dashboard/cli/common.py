@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape as rich_escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -89,7 +90,7 @@ class Bar:
     def describe(self, text: str) -> None:
         """Show what is being done now."""
         if self._progress is not None:
-            self._progress.update(self._task, description=text[:60])
+            self._progress.update(self._task, description=bar_text(text[:60]))
 
 
 @contextmanager
@@ -107,7 +108,13 @@ def progress_bar(description: str, *, total: float | None = None, quiet: bool = 
     else:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as p:
-        yield Bar(p, p.add_task(description, total=total))
+        yield Bar(p, p.add_task(bar_text(description), total=total))
+
+
+def bar_text(text: str) -> str:
+    """A progress bar's description (often a file or sheet name from a partner) shown as written: control
+    characters escaped as `say` does, and square brackets kept from being read as rich's markup."""
+    return rich_escape(terminal_text(text))
 
 
 # --- help in the house style --------------------------------------------------------------------------------------
