@@ -216,14 +216,17 @@ def drill_panel(view: ViewLike, indicator: str, area: str, period: str) -> Drill
 
     The view and the point come from the browser, so the key is made only from what was checked here: the
     indicator and area known to the reference (the area one the view's board compares), the period read and
-    normalised, the board of the validated view. Nothing else the browser sends (an extra field, another spelling
-    of the period, meeting mode) makes a new entry, so the entries are bounded by the figures that exist; a point
-    with no figures at all is not kept, and neither is a panel larger than DRILL_ENTRY_MAX_BYTES.
+    normalised and one the board has figures in, the board of the validated view. Nothing else the browser sends
+    (an extra field, another spelling of the period, meeting mode) makes a new entry, so the entries are bounded by
+    the figures that exist; a point with no figures is not kept, nor is a panel larger than DRILL_ENTRY_MAX_BYTES.
     """
     ref, view = _resolve(view)
     period_code = normalised_period(period) if isinstance(period, str) else None
+    areas = context.view_areas(ref, view.board)
     if (not isinstance(indicator, str) or indicator not in ref.indicators or not isinstance(area, str)
-            or area not in context.view_areas(ref, view.board) or period_code in (None, "latest")):
+            or area not in areas or period_code in (None, "latest")
+            # A period the board has no figures in names no point (and its query result would be kept too).
+            or period_code not in set(queries.available_periods(areas)["code"])):
         return None
     args = (indicator, area, period_code, view.board, context.small_number_threshold())
     key = "drill_data:" + hashlib.sha256(repr(args).encode()).hexdigest()
