@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import ALL, Input, Output
 
-from dashboard.reference.view import view_from_query
+from dashboard.reference.view import view_from_query, view_notice
 from dashboard.web import ids
 from layouts.shell import nav_pages
 
@@ -22,9 +22,16 @@ def update_shell(search: str | None, pathname: str | None):
             "Leave meeting mode" if view.meeting else "Meeting mode", hrefs, classes)
 
 
+def show_view_notice(search: str | None) -> str:
+    """What the page says when its address named a board, area or period that does not exist: the page shows the
+    default view instead, and the reader should know it is not the one they asked for."""
+    return view_notice(search)
+
+
 def register(app: dash.Dash) -> None:
     app.callback(
         Output(ids.SHELL, "className"), Output(ids.MEETING_LINK, "href"), Output(ids.MEETING_LINK, "children"),
         Output(ids.nav_link(ALL), "href"), Output(ids.nav_link(ALL), "className"),
         Input(ids.URL, "search"), Input(ids.URL, "pathname"),
     )(update_shell)
+    app.callback(Output(ids.VIEW_NOTICE, "children"), Input(ids.URL, "search"))(show_view_notice)

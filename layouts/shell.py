@@ -41,7 +41,8 @@ def app_shell():
                 user_menu(),
             ], className="header-inner"),
         ], className="app-header"),
-        html.Main(dash.page_container, id="main", tabIndex="-1"),
+        html.Main([html.Div(id=ids.VIEW_NOTICE, role="status", className="view-notice"), dash.page_container],
+                  id="main", tabIndex="-1"),
         html.Footer(html.P([
             f"{len(registry().indicators)} indicators. Every figure links to the document and line it came from. ",
             html.A("About the data", href="/about"),

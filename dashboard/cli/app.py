@@ -7,14 +7,13 @@ from typing import Any
 
 import click
 
-from dashboard.cli.common import CommandRefused, command, with_settings
+from dashboard.cli.common import CommandRefused, command, say, with_settings
 from dashboard.settings import Settings
 
 
 def serve_app(app: Any, host: str = "127.0.0.1", port: int = 8050) -> None:
     """Serve a built app with Flask's built-in server, saying where."""
-    print(f"Serving the safeguarding board dashboard on http://{_display_host(host)}:{port}/ (Ctrl+C to stop)",
-          flush=True)
+    say(f"Serving the safeguarding board dashboard on http://{_display_host(host)}:{port}/ (Ctrl+C to stop)")
     app.run(host=host, port=port, debug=False)
 
 
@@ -50,8 +49,8 @@ def init_db(settings: Settings, empty: bool) -> None:
     from dashboard.services import dataset as services
 
     services.bootstrap(settings)
-    services.init_database(load_bundled=not empty, echo=print)
-    print("database ready" + (" (empty)" if empty else " with the bundled dataset"))
+    services.init_database(load_bundled=not empty, echo=say)
+    say("database ready" + (" (empty)" if empty else " with the bundled dataset"))
 
 
 COMMANDS = (serve, init_db)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from dashboard.cli.common import CommandRefused, group, with_settings
+from dashboard.cli.common import CommandRefused, group, say, with_settings
 from dashboard.rules.actions import SOURCE_KINDS
 from dashboard.services import board as cases
 from dashboard.services import dataset
@@ -33,7 +33,7 @@ def add_representative(settings: Settings, board_code: str, agency: str, name: s
     result = cases.add_representative(local_operator(), board_code, agency, name, role_title, username)
     if not result.ok:
         raise CommandRefused(result.message)
-    click.echo(result.message)
+    say(result.message)
 
 
 @board.command("add-action")
@@ -53,7 +53,7 @@ def add_action(settings: Settings, board_code: str, reference: str, source_kind:
     result = cases.add_action(local_operator(), board_code, reference, source_kind, source, agency, text, due)
     if not result.ok:
         raise CommandRefused(result.message)
-    click.echo(result.message)
+    say(result.message)
 
 
 COMMANDS = (board,)

@@ -7,12 +7,14 @@ dashboard/cli/main.py.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape as rich_escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -24,10 +26,18 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from dashboard.rules.text import terminal_text
 from dashboard.settings import Settings
 
 PROG = "board-dashboard"
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def say(text: object = "", *, err: bool = False) -> None:
+    """Print one line of a command's output (on standard error with `err`). Every command prints through here:
+    the line often holds stored text (names, questions, draft keys, cells of an imported file), and a control
+    character in it would be obeyed by the terminal (clear the screen, forge a line), so each is shown escaped."""
+    print(terminal_text(text), file=sys.stderr if err else sys.stdout, flush=True)
 
 
 class CommandRefused(Exception):
@@ -85,7 +95,7 @@ class Bar:
     def describe(self, text: str) -> None:
         """Show what is being done now."""
         if self._progress is not None:
-            self._progress.update(self._task, description=text[:60])
+            self._progress.update(self._task, description=bar_text(text[:60]))
 
 
 @contextmanager
@@ -103,7 +113,13 @@ def progress_bar(description: str, *, total: float | None = None, quiet: bool = 
     else:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as p:
-        yield Bar(p, p.add_task(description, total=total))
+        yield Bar(p, p.add_task(bar_text(description), total=total))
+
+
+def bar_text(text: str) -> str:
+    """A progress bar's description (often a file or sheet name from a partner) shown as written: control
+    characters escaped as `say` does, and square brackets kept from being read as rich's markup."""
+    return rich_escape(terminal_text(text))
 
 
 # --- help in the house style --------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dashboard.cli.common import CommandRefused, command, progress_bar, rejected, with_settings
+from dashboard.cli.common import CommandRefused, command, progress_bar, rejected, say, with_settings
 from dashboard.settings import Settings
 
 
@@ -20,7 +20,7 @@ def export(settings: Settings, out: str) -> None:
 
     services.bootstrap(settings)
     n = export_csv(out)
-    print(f"wrote {n} rows to {out}")
+    say(f"wrote {n} rows to {out}")
 
 
 @command("import", short_help="import a CSV or XLSX file (all or nothing)")
@@ -48,7 +48,7 @@ def import_(settings: Settings, file: str, dry_run: bool, quiet: bool) -> None:
     except ImportRejected as e:
         raise rejected(e, f"{path.name} was not imported", "Fix these rows and import the file again") from None
     verb = "would be" if dry_run else "were"
-    print(f"{r.rows} rows read: {r.added} added, {r.updated} updated, {r.unchanged} unchanged"
+    say(f"{r.rows} rows read: {r.added} added, {r.updated} updated, {r.unchanged} unchanged"
           + (f" ({verb} applied: dry run, nothing written)" if dry_run else ""))
 
 
@@ -62,9 +62,9 @@ def check(settings: Settings) -> None:
 
     services.bootstrap(settings)
     n = services.run_quality_checks()
-    print(f"{n} data-quality flags")
+    say(f"{n} data-quality flags")
     for f in quality_flags().itertuples():
-        print(f"  {f.indicator} | {f.area} | {f.period} | {f.check}: {f.message}")
+        say(f"  {f.indicator} | {f.area} | {f.period} | {f.check}: {f.message}")
 
 
 @command("indicators", short_help="list the indicators the board watches")
@@ -74,7 +74,7 @@ def indicators(settings: Settings) -> None:
     from dashboard.reference.registry import registry
 
     for i in registry().indicators.values():
-        print(f"{i.code:45} {i.domain:17} {i.unit:13} {i.title}")
+        say(f"{i.code:45} {i.domain:17} {i.unit:13} {i.title}")
 
 
 @command("template", short_help="write the partner template workbook (XLSX)")
@@ -94,7 +94,7 @@ def template(settings: Settings, out: str, force: bool) -> None:
         raise CommandRefused(str(e)) from None
     reg = registry()
     sheets = sum(1 for d in reg.domains.values() if reg.in_domain(d.code))
-    print(f"wrote {path}: a README and {sheets} domain sheets with {len(reg.indicators)} indicators; fill it in "
+    say(f"wrote {path}: a README and {sheets} domain sheets with {len(reg.indicators)} indicators; fill it in "
           f"and import it with: board-dashboard import {path.name}")
 
 
@@ -129,7 +129,7 @@ def pack(settings: Settings, out: str, board: str | None, area: str | None, peri
         pdf = board_pack.build_pack(view, suppress=not no_suppress, progress=bar.show,
                                     browser_path=settings.browser_path)
     Path(out).write_bytes(pdf)
-    print(f"wrote {out} ({len(pdf) / 1024:.0f} KB): {board}, {view.area}, {view.period}")
+    say(f"wrote {out} ({len(pdf) / 1024:.0f} KB): {board}, {view.area}, {view.period}")
 
 
 COMMANDS = (export, import_, check, indicators, template, pack)

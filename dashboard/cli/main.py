@@ -12,7 +12,7 @@ import sys
 import click
 
 from dashboard.cli import app, board, data, returns, users
-from dashboard.cli.common import PROG, CommandRefused, group
+from dashboard.cli.common import PROG, CommandRefused, group, say
 
 
 @group(PROG, help="Performance dashboard for a local safeguarding children board. Configuration comes from the "
@@ -37,10 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         _usage_error(e)
         return e.exit_code
     except click.ClickException as e:
-        print(f"{PROG}: {e.format_message()}", file=sys.stderr)
+        say(f"{PROG}: {e.format_message()}", err=True)
         return e.exit_code
     except click.Abort:  # Ctrl+C, or end of input at a prompt
-        print(f"{PROG}: stopped; nothing more was done", file=sys.stderr)
+        say(f"{PROG}: stopped; nothing more was done", err=True)
         return 130
     except Exception as e:
         refusal = _as_refusal(e)
@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _refuse(e: CommandRefused) -> int:
     """The one place a refusal is told: `board-dashboard: <message>` and its details on standard error."""
-    print(f"{PROG}: {e.message}", file=sys.stderr)
+    say(f"{PROG}: {e.message}", err=True)
     for line in e.details:
-        print(line, file=sys.stderr)
+        say(line, err=True)
     return e.exit_code
 
 
@@ -76,11 +76,11 @@ def _usage_error(e: click.UsageError) -> None:
     """The usage line and what was wrong (argparse's layout, which scripts and people already know); a group run
     with no command shows its help."""
     if isinstance(e, click.exceptions.NoArgsIsHelpError):
-        print(e.format_message(), file=sys.stderr)
+        print(e.format_message(), file=sys.stderr)  # the group's help: the program's own text, several lines
         return
     if e.ctx is not None:
-        print(e.ctx.get_usage(), file=sys.stderr)
-    print(f"{e.ctx.command_path if e.ctx else PROG}: error: {e.format_message()}", file=sys.stderr)
+        print(e.ctx.get_usage(), file=sys.stderr)  # the program's own text, perhaps several lines
+    say(f"{e.ctx.command_path if e.ctx else PROG}: error: {e.format_message()}", err=True)
 
 
 def _schema_missing() -> bool:

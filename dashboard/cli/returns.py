@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from dashboard.cli.common import Choice, CommandRefused, Year, command, progress_bar, rejected, with_settings
+from dashboard.cli.common import Choice, CommandRefused, Year, command, progress_bar, rejected, say, with_settings
 from dashboard.settings import Settings
 
 SHOWN_REPAIRS = 20
@@ -52,22 +52,22 @@ def _run_ingest(settings: Settings, what: str, quiet: bool, work: Callable[[byte
 def _print_report(report: Any) -> None:
     r = report.result
     verb = "would be" if report.dry_run else "were"
-    print(f"{report.return_kind} for {report.area}, {report.period}: {report.figures} figures computed; "
+    say(f"{report.return_kind} for {report.area}, {report.period}: {report.figures} figures computed; "
           f"{r.added} added, {r.updated} updated, {r.unchanged} unchanged"
           + (f" ({verb} applied: dry run, nothing written)" if report.dry_run else ""))
     if report.repairs:
-        print(f"{len(report.repairs)} episode repairs (kept with the ingest):")
+        say(f"{len(report.repairs)} episode repairs (kept with the ingest):")
         for rep in report.repairs[:SHOWN_REPAIRS]:
-            print(f"  {rep}")
+            say(f"  {rep}")
         if len(report.repairs) > SHOWN_REPAIRS:
-            print(f"  ... and {len(report.repairs) - SHOWN_REPAIRS} more")
+            say(f"  ... and {len(report.repairs) - SHOWN_REPAIRS} more")
     for note in report.notes:
-        print(f"note: {note}")
+        say(f"note: {note}")
     if report.skipped:
         what = "sheets" if report.return_kind == "annex_a" else "files that are not 903 tables"
-        print(f"{what} not read: {', '.join(report.skipped)}")
+        say(f"{what} not read: {', '.join(report.skipped)}")
     if not report.dry_run:
-        print(f"{report.child_rows} anonymised child-level rows kept for the drill-down (contributors and "
+        say(f"{report.child_rows} anonymised child-level rows kept for the drill-down (contributors and "
               "analysts only)")
 
 
@@ -150,9 +150,9 @@ def synthetic_returns(settings: Settings, out_folder: str, seed: int, year: int,
             bar.advance()
     except ValueError as e:
         raise CommandRefused(str(e)) from None
-    print(f"wrote {len(files)} SYNTHETIC files (not real children) to {out}:")
+    say(f"wrote {len(files)} SYNTHETIC files (not real children) to {out}:")
     for f in files:
-        print(f"  {f.name}")
+        say(f"  {f.name}")
 
 
 COMMANDS = (ingest_903, ingest_annex_a, synthetic_returns)

@@ -17,7 +17,7 @@ from typing import TypeVar
 import click
 
 from dashboard.auth.roles import ROLE_DESCRIPTIONS, ROLES
-from dashboard.cli.common import Choice, CommandRefused, PositiveInt, command, group, with_settings
+from dashboard.cli.common import Choice, CommandRefused, PositiveInt, command, group, say, with_settings
 from dashboard.services import users
 from dashboard.settings import Settings
 
@@ -78,9 +78,9 @@ def add(settings: Settings, name: str, role: str, password_stdin: bool) -> None:
     name = _refusals(lambda: users.check_new_user(actor, name))  # before asking for a password
     password = _read_password(name, password_stdin)
     row = _refusals(lambda: users.add_user(actor, name, role, password))
-    print(f"added user {row.name} ({row.role})")
+    say(f"added user {row.name} ({row.role})")
     if settings.auth_mode != "password":
-        print(f"note: AUTH_MODE is {settings.auth_mode}; users sign in with a password only when "
+        say(f"note: AUTH_MODE is {settings.auth_mode}; users sign in with a password only when "
               "AUTH_MODE=password")
 
 
@@ -91,12 +91,12 @@ def list_(settings: Settings) -> None:
     _connect(settings)
     rows = _refusals(lambda: users.list_users(users.local_operator()))
     if not rows:
-        print("no users yet: add one with `board-dashboard user add NAME --role admin --password-stdin`")
+        say("no users yet: add one with `board-dashboard user add NAME --role admin --password-stdin`")
         return
-    print(f"{'name':32} {'role':12} {'status':9} {'added':17} last sign-in")
+    say(f"{'name':32} {'role':12} {'status':9} {'added':17} last sign-in")
     for u in rows:
         last = f"{u.last_sign_in_at:%Y-%m-%d %H:%M}" if u.last_sign_in_at else "never"
-        print(f"{u.name:32} {u.role:12} {'active' if u.active else 'disabled':9} "
+        say(f"{u.name:32} {u.role:12} {'active' if u.active else 'disabled':9} "
               f"{u.created_at:%Y-%m-%d %H:%M}  {last}")
 
 
@@ -111,9 +111,9 @@ def set_role(settings: Settings, name: str, role: str) -> None:
     _connect(settings)
     change = _refusals(lambda: users.set_role(users.local_operator(), name, role))
     if not change.changed:
-        print(f"{change.name} is already {role}; nothing changed")
+        say(f"{change.name} is already {role}; nothing changed")
         return
-    print(f"{change.name}: {change.old} -> {change.new} (from the next request on)")
+    say(f"{change.name}: {change.old} -> {change.new} (from the next request on)")
 
 
 @user.command("set-password", short_help="reset a user's password")
@@ -127,7 +127,7 @@ def set_password(settings: Settings, name: str, password_stdin: bool) -> None:
     name = _refusals(lambda: users.check_existing_user(actor, name))  # before asking for a password
     password = _read_password(name, password_stdin)
     ended = _refusals(lambda: users.set_password(actor, name, password))
-    print(f"password of {name} changed; {ended} signed-in session(s) ended")
+    say(f"password of {name} changed; {ended} signed-in session(s) ended")
 
 
 @user.command("disable", short_help="stop a user signing in (and sign them out now)")
@@ -139,9 +139,9 @@ def disable(settings: Settings, name: str) -> None:
     _connect(settings)
     change = _refusals(lambda: users.disable_user(users.local_operator(), name))
     if not change.changed:
-        print(f"{change.name} is already disabled; nothing changed")
+        say(f"{change.name} is already disabled; nothing changed")
         return
-    print(f"{change.name} is disabled and signed out everywhere ({change.sessions_ended} session(s) ended); the "
+    say(f"{change.name} is disabled and signed out everywhere ({change.sessions_ended} session(s) ended); the "
           "account and its history are kept")
 
 
@@ -153,9 +153,9 @@ def enable(settings: Settings, name: str) -> None:
     _connect(settings)
     change = _refusals(lambda: users.enable_user(users.local_operator(), name))
     if not change.changed:
-        print(f"{change.name} is already active; nothing changed")
+        say(f"{change.name} is already active; nothing changed")
         return
-    print(f"{change.name} can sign in again")
+    say(f"{change.name} can sign in again")
 
 
 @command("audit", short_help="read the audit log")
@@ -171,10 +171,10 @@ def audit(settings: Settings, limit: int, action: str | None, actor: str | None)
     _connect(settings)
     rows = audit_log.recent(limit, action=action, actor=actor)
     if not rows:
-        print("the audit log is empty" + (" for that filter" if action or actor else ""))
+        say("the audit log is empty" + (" for that filter" if action or actor else ""))
         return
     for r in rows:
-        print(f"{r.at:%Y-%m-%d %H:%M:%S}  {r.actor:24} {r.action:18} {r.target:32} {r.detail}".rstrip())
+        say(f"{r.at:%Y-%m-%d %H:%M:%S}  {r.actor:24} {r.action:18} {r.target:32} {r.detail}".rstrip())
 
 
 COMMANDS = (user, audit)

@@ -3,6 +3,7 @@ that any view can be bookmarked and sent to someone; and the reference data it i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from urllib.parse import parse_qs, urlencode
@@ -11,6 +12,7 @@ import yaml
 
 from dashboard.reference.registry import DATASET_DIR
 from dashboard.rules.rag import Rule
+from data_access.periods import PeriodError, parse_period
 
 COMPARATOR_ORDER = ("england", "london", "inner_london", "outer_london")
 
@@ -63,6 +65,25 @@ class Reference:
         return [i for i in self.indicators.values() if i["domain"] == domain]
 
 
+NOTICE_BOARD = "The address named a board that does not exist; showing {board}."
+NOTICE_AREA = "The address named an area that is not part of this board; showing the board as a whole."
+NOTICE_PERIOD = "The address named a period that does not exist; showing the latest figures."
+MAX_PERIOD_TEXT = 40  # the longest period code is 'YYYY-MM/YYYY-MM'; anything much longer names nothing
+
+
+def normalised_period(value: object) -> str | None:
+    """'latest' for none or 'latest', a period's code for any readable period (`2014/15` -> `2014-15`), and None
+    for anything else: a view never carries a period that cannot be read."""
+    if value is None or value == "" or value == "latest":
+        return "latest"
+    if not isinstance(value, str) or len(value) > MAX_PERIOD_TEXT:
+        return None
+    try:
+        return parse_period(value).code
+    except PeriodError:
+        return None
+
+
 @dataclass(frozen=True)
 class ViewState:
     board: str
@@ -71,18 +92,40 @@ class ViewState:
     meeting: bool = False
 
     @classmethod
-    def from_query(cls, query: dict | str | None, ref: Reference) -> ViewState:
-        """Read a view from query parameters, falling back to sensible defaults for anything unknown."""
+    def from_query(cls, query: Mapping | str | None, ref: Reference) -> ViewState:
+        """Read a view from query parameters (or a page's view store), falling back to the defaults for anything
+        unknown or unreadable: see `read`."""
+        return cls.read(query, ref)[0]
+
+    @classmethod
+    def read(cls, query: Mapping | str | None, ref: Reference) -> tuple[ViewState, tuple[str, ...]]:
+        """The view a query names, and a notice for each part that named nothing and was replaced by the default.
+
+        Anything may arrive here: an edited address, a repeated parameter (Dash hands it over as a list), or a view
+        store the browser sends back changed. A board, area or period that is not a known one (or not text at all)
+        falls back to the default, so every page and use case downstream only ever sees a view that exists; the
+        period is normalised (`2014/15` reads as `2014-15`)."""
         if isinstance(query, str):
             query = {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items()}
-        query = query or {}
-        board = query.get("board") if query.get("board") in ref.boards else next(iter(ref.boards))
+        query = query if isinstance(query, Mapping) else {}
+        notices = []
+        board = query.get("board")
+        if not (isinstance(board, str) and board in ref.boards):
+            missing = board not in (None, "")
+            board = next(iter(ref.boards))
+            if missing:
+                notices.append(NOTICE_BOARD.format(board=ref.boards[board].get("short_name", board)))
         area = query.get("area")
-        if area not in ref.board_areas(board):
+        if not (isinstance(area, str) and area in ref.board_areas(board)):
+            if area not in (None, "") and not notices:  # a board that fell back makes its area meaningless
+                notices.append(NOTICE_AREA)
             area = ref.default_area(board)
-        period = query.get("period") or "latest"
+        period = normalised_period(query.get("period"))
+        if period is None:
+            notices.append(NOTICE_PERIOD)
+            period = "latest"
         meeting = str(query.get("meeting", "")).lower() in ("1", "true", "yes", "on")
-        return cls(board, area, period, meeting)
+        return cls(board, area, period, meeting), tuple(notices)
 
     def query(self, **changes) -> str:
         """'?board=havering&area=havering' with any changes applied."""
@@ -124,5 +167,10 @@ def registry_reference() -> Reference:
     return Reference.from_rows(rows)
 
 
-def view_from_query(query: dict | str | None) -> ViewState:
+def view_from_query(query: Mapping | str | None) -> ViewState:
     return ViewState.from_query(query, registry_reference())
+
+
+def view_notice(query: Mapping | str | None) -> str:
+    """What the page says when its address named a board, area or period that does not exist ('' when none)."""
+    return " ".join(ViewState.read(query, registry_reference())[1])

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.reference.view import Reference, source_title
+from dashboard.rules.chart_text import chart_text
 from dashboard.rules.formatting import UNIT_AXIS, format_value
 from dashboard.rules.rag import COLOURS, Rule
 
@@ -89,7 +90,7 @@ def legend_rows(names: list[str], width: float = 340, char: float = 7.6, overhea
 
 def _sources(df: pd.DataFrame) -> list[str]:
     docs = [d for d in df["source_document"].dropna().unique() if d]
-    return [source_title(d) for d in sorted(docs)]
+    return [chart_text(source_title(d)) for d in sorted(docs)]
 
 
 def _period_axis(df: pd.DataFrame) -> list[str]:
@@ -114,15 +115,15 @@ def trend_figure(indicator: dict, headline: pd.DataFrame, ref: Reference, areas:
         is_comp = area in comparators
         colour, dash = COMPARATOR_STYLE.get(area, ("#7f7f7f", "dash")) if is_comp else (SERIES[i % 8], "solid")
         fig.add_trace(go.Scatter(
-            x=periods, y=ys, name=ref.area_name(area), mode="lines+markers", connectgaps=False,
+            x=periods, y=ys, name=chart_text(ref.area_name(area)), mode="lines+markers", connectgaps=False,
             line={"color": colour, "dash": dash, "width": 2 if is_comp else 3},
             marker={"size": 7 if is_comp else 10, "symbol": "diamond" if is_comp else "circle"},
             customdata=cd,
-            hovertemplate=f"<b>{ref.area_name(area)}</b><br>%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}"
-                          "<extra></extra>"))
+            hovertemplate=f"<b>{chart_text(ref.area_name(area))}</b><br>"
+                          f"%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}<extra></extra>"))
     if rule is not None and rule.kind == "target" and periods:
         _target_band(fig, rule, indicator)
-    _base_layout(fig, indicator["title"], unit, "Period", _sources(df), height)
+    _base_layout(fig, chart_text(indicator["title"]), unit, "Period", _sources(df), height)
     return fig
 
 
@@ -158,25 +159,25 @@ def breakdown_figure(indicator: dict, rows: pd.DataFrame, dimension: str, ref: R
     if by_area:  # boroughs side by side for the latest period they share
         latest = df.sort_values("sort_key")["period"].iloc[-1]
         df = df[df["period"] == latest]
-        df = df.assign(_x=df["area"].map(ref.area_name))
+        df = df.assign(_x=df["area"].map(lambda a: chart_text(ref.area_name(a))))
         x_title = f"Area ({df['period_label'].iloc[0]})"
     else:
         df = df.assign(_x=df["period_label"])
-        x_title = f"Period ({ref.area_name(df['area'].iloc[0])})" if not df.empty else "Period"
+        x_title = f"Period ({chart_text(ref.area_name(df['area'].iloc[0]))})" if not df.empty else "Period"
     xs = list(dict.fromkeys(df.sort_values(["sort_key", "_x"])["_x"]))
     fig = go.Figure()
     for i, value in enumerate(sorted(df["breakdown_value"].unique(), key=_order)):
         d = df[df["breakdown_value"] == value].set_index("_x")
         fig.add_trace(go.Bar(
-            x=xs, y=[d["value"].get(x) for x in xs], name=_label(value), marker_color=SERIES[i % 8],
+            x=xs, y=[d["value"].get(x) for x in xs], name=chart_text(_label(value)), marker_color=SERIES[i % 8],
             customdata=[[indicator["code"], d["area"].get(x), d["period"].get(x)] if x in d.index else None
                         for x in xs],
-            hovertemplate=f"<b>{_label(value)}</b><br>%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}"
+            hovertemplate=f"<b>{chart_text(_label(value))}</b><br>%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}"
                           "<extra></extra>"))
     fig.update_layout(barmode="group" if unit == "percent" else "stack", bargap=0.3)
     by = f"by {dimension.replace('_', ' ')}"
     title = indicator["title"] if by in indicator["title"].lower() else f"{indicator['title']} {by}"
-    _base_layout(fig, title, unit, x_title, _sources(df), height)
+    _base_layout(fig, chart_text(title), unit, x_title, _sources(df), height)
     return fig
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 from dashboard.reports.figures import breakdown_label
 from dashboard.rules.formatting import format_change, format_value
 from dashboard.rules.scorecard import Assessment
+from dashboard.rules.text import control_problem
 from data_access.periods import parse_period
 
 STATUSES = ("open", "answered", "closed", "withdrawn")
@@ -82,9 +83,14 @@ def plan_action(status: str, action: str, text: str | None) -> ActionPlan:
 
 
 def clean_text(text: str | None, field: str, limit: int, *, required: bool = True) -> str:
-    """User text as it will be stored: trimmed, no control characters, within its limit. It is always shown
-    as text, never as HTML."""
-    t = "".join(ch for ch in (text or "") if ch in "\n\t" or ord(ch) >= 32).strip()
+    """User text as it will be stored: trimmed, within its limit, lines kept (a Windows line end becomes a newline).
+    Any other control character is refused, not silently dropped: the text is printed by the command line (`audit`)
+    where one would act on the terminal, and the person should know their text was not kept as typed. It is always
+    shown as text, never as HTML."""
+    t = (text or "").replace("\r\n", "\n")
+    if problem := control_problem(t, field, multiline=True):
+        raise ChallengeRuleError(problem)
+    t = t.strip()
     if required and not t:
         raise ChallengeRuleError(f"the {field} is empty: write it before saving")
     if len(t) > limit:
@@ -188,6 +194,8 @@ def parse_draft_key(key: object) -> DraftKey:
     if len(key) > MAX_DRAFT_KEY:
         raise ChallengeRuleError(f"the draft's name is {len(key):,} characters; the limit is {MAX_DRAFT_KEY:,}, so it "
                                  "cannot be one this page proposed")
+    if problem := control_problem(key, "draft's name"):
+        raise ChallengeRuleError(problem)
     parts = key.split("|", 3)
     if len(parts) != 4 or not all(p.strip() for p in parts):
         raise ChallengeRuleError(f"'{key[:60]}' is not a drafted question's name (indicator|area|period|kind)")

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.reference.registry import registry
-from dashboard.reference.view import Reference, ViewState, source_title
+from dashboard.reference.view import Reference, ViewState, normalised_period, source_title
 from dashboard.reports import figures
 from dashboard.rules.formatting import format_value
 from dashboard.rules.periods import as_of_end, financial_years, up_to
@@ -204,40 +205,66 @@ def _source_cell(r) -> str:
     return f"{source_title(r.source_document)}{line}" if r.source_document else "source not recorded"
 
 
+DRILL_ENTRY_MAX_BYTES = 128 * 1024  # a panel this large is drawn but not kept: no one entry may fill the cache
+
+
 def drill_panel(view: ViewLike, indicator: str, area: str, period: str) -> DrillPanel | None:
     """The drill panel for one point in one view, or None for a point the board does not know.
 
     Kept in the data cache beside the figures it is drawn from, and cleared with them by every import: a point
-    clicked again (by anyone, on any worker) costs one cache read instead of two reads and a query. The key is
-    made here rather than by `cache.memoize`, whose key-making inspects the function's signature on every call
-    and costs more than the read itself.
+    clicked again (by anyone, on any worker) costs one cache read instead of two reads and a query.
+
+    The view and the point come from the browser, so the key is made only from what was checked here: the
+    indicator and area known to the reference (the area one the view's board compares), the period read and
+    normalised and one the board has figures in, the board of the validated view. Nothing else the browser sends
+    (an extra field, another spelling of the period, meeting mode) makes a new entry, so the entries are bounded by
+    the figures that exist; a point with no figures is not kept, nor is a panel larger than DRILL_ENTRY_MAX_BYTES.
     """
-    if isinstance(view, ViewState):
-        view = {"board": view.board, "area": view.area, "period": view.period, "meeting": view.meeting}
-    args = (indicator, area, period, tuple(sorted((view or {}).items())), context.small_number_threshold())
+    ref, view = _resolve(view)
+    period_code = normalised_period(period) if isinstance(period, str) else None
+    areas = context.view_areas(ref, view.board)
+    if (not isinstance(indicator, str) or indicator not in ref.indicators or not isinstance(area, str)
+            or area not in areas or period_code in (None, "latest")
+            # A period the board has no figures in names no point (and its query result would be kept too).
+            or period_code not in set(queries.available_periods(areas)["code"])):
+        return None
+    args = (indicator, area, period_code, view.board, context.small_number_threshold())
     key = "drill_data:" + hashlib.sha256(repr(args).encode()).hexdigest()
+    link = f"/indicator/{indicator}{view.query(area=area)}"  # the one part that follows the whole view
     try:
         panel = cache.get(key)
     except Exception:  # a cache outage: draw the panel without it
         log.warning("data cache unavailable; drawing the drill panel without it", exc_info=True)
-        return _drill_panel(*args)
+        panel = _drill_panel(ref, *args)
+        return None if panel is None else replace(panel, link=link)
     if panel is None:
-        panel = _drill_panel(*args)
-        if panel is not None:
+        panel = _drill_panel(ref, *args)
+        if panel is not None and (panel.has_figure or panel.tables) and _fits_an_entry(panel):
             try:
                 cache.set(key, panel)
             except Exception:
                 log.warning("could not keep the drill panel in the data cache", exc_info=True)
-    return panel
+    return None if panel is None else replace(panel, link=link)
 
 
-def _drill_panel(indicator: str, area: str, period: str, view_items: tuple, threshold: int) -> DrillPanel | None:
-    ref, view = _resolve(dict(view_items))
+def _fits_an_entry(panel: DrillPanel) -> bool:
+    """Whether a drill panel is small enough to keep (the cache stores it pickled, as measured here)."""
+    size = len(pickle.dumps(panel, protocol=pickle.HIGHEST_PROTOCOL))
+    if size > DRILL_ENTRY_MAX_BYTES:
+        log.warning("drill panel for %s, %s is %d bytes; drawn but not cached (limit %d)", panel.indicator,
+                    panel.area_name, size, DRILL_ENTRY_MAX_BYTES)
+        return False
+    return True
+
+
+def _drill_panel(ref: Reference, indicator: str, area: str, period: str, board: str,
+                 threshold: int) -> DrillPanel | None:
+    """The drill panel for a checked point and board; its link is the caller's (it follows the whole view)."""
     if indicator not in ref.indicators or area not in ref.areas:
         return None
-    rows = queries.drill_rows(indicator, period, context.view_areas(ref, view.board))
+    rows = queries.drill_rows(indicator, period, context.view_areas(ref, board))
     ind = ref.indicators[indicator]
-    rule = ref.rule(indicator, view.board)
+    rule = ref.rule(indicator, board)
     unit = ind["unit"]
     head = rows[rows["breakdown_dimension"] == ""]
     comp_value = None
@@ -270,7 +297,7 @@ def _drill_panel(indicator: str, area: str, period: str, view_items: tuple, thre
             body.append((ref.area_name(r.area), format_value(r.value, unit), s.label, _source_cell(r)))
         tables.append(DrillTable("Other areas, same period", ("Area", "Value", "Status", "Source"), body))
     return DrillPanel(indicator, ind["title"], ref.area_name(area), label, value_text, status, source, note, tables,
-                      not (mine.empty and parts.empty), f"/indicator/{indicator}{view.query(area=area)}")
+                      not (mine.empty and parts.empty), "")
 
 
 # --- the indicator page ----------------------------------------------------------------------------------------
@@ -475,10 +502,10 @@ def chosen_view(board: str, area: str, period: str, current: str | Mapping[str, 
     the view already shown. A new board starts at its default area; meeting mode is kept."""
     ref = context.reference()
     now = ViewState.from_query(current, ref)
-    if board != now.board:
-        area = ref.default_area(board)
     view = ViewState.from_query({"board": board, "area": area, "period": period,
-                                 "meeting": "1" if now.meeting else ""}, ref)
+                                 "meeting": "1" if now.meeting else ""}, ref)  # a selector sent back changed: checked
+    if view.board != now.board:
+        view = replace(view, area=ref.default_area(view.board))
     # The selectors are drawn with the view already in the address (a first visit to `/` means the default
     # view): rewriting the address to spell out the same view would draw the whole page a second time.
     return None if view == now else view.query()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.auth.passwords import hash_password, password_problem
 from dashboard.auth.roles import ROLES, User, make_user
+from dashboard.rules.text import control_problem
 from data_access import auth_models as am
 from data_access import db
 from data_access.auth_models import AuditEntry, UserRow
@@ -67,9 +68,12 @@ def local_operator() -> User:
 
 
 def check_name(raw: str) -> str:
-    """The user name as stored (trimmed, lower case); refuses one that cannot be a user name."""
+    """The user name as stored (trimmed, lower case); refuses one that cannot be a user name. A control character
+    is named in the refusal: the name is printed by `user list` and `audit`, where one would act on the terminal."""
+    if problem := control_problem(raw, "user name"):
+        raise UserRefused(f"{problem}. Nothing was changed.")
     name = raw.strip().lower()
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise UserRefused(f"{raw!r} cannot be a user name: use 1 to 64 letters, digits and . _ @ - "
                           "(starting with a letter or digit), e.g. 'j.smith' or 'j.smith@council.gov.uk'")
     return name

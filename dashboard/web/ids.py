@@ -5,6 +5,7 @@ SHELL = "shell"
 NAV = "main-nav"
 MEETING_LINK = "meeting-link"
 VIEW = "view-state"  # per page: {"board", "area", "period", "meeting"} read from the URL
+VIEW_NOTICE = "view-notice"  # says when the address named a board, area or period that does not exist
 FILTER_BOARD = "filter-board"
 FILTER_AREA = "filter-area"
 FILTER_PERIOD = "filter-period"

@@ -42,7 +42,10 @@ def test_saving_commentary_keeps_it_and_its_audit_entry_and_a_viewer_writes_neit
     assert not refused.ok and refused.refused and "needs the contributor role" in refused.message
     assert _count(Commentary) == 0 and _audit("commentary.save") == []
 
-    saved = review.save_commentary(ANN, FIGURE, "  CAIT vacancies filled in March.\x00 ")
+    pasted = review.save_commentary(ANN, FIGURE, "  CAIT vacancies filled in March.\x00 ")
+    assert not pasted.ok and "contains a control character (U+0000)" in pasted.message  # refused, not dropped
+    assert _count(Commentary) == 0 and _audit("commentary.save") == []
+    saved = review.save_commentary(ANN, FIGURE, "  CAIT vacancies filled in March. ")
     assert saved.ok and saved.version == 1 and saved.message == "Saved (version 1)."
     [entry] = _audit("commentary.save")
     assert (entry.actor, entry.target) == ("ann", "police_attendance_icpc_pct/havering/2014-15")

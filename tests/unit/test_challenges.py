@@ -62,8 +62,11 @@ def test_overdue_means_open_and_past_its_due_date():
     assert not is_overdue("open", None, TODAY)
 
 
-def test_text_is_trimmed_stripped_of_control_characters_and_limited():
-    assert clean_text("  Why?\x00\x07 \n", "question", 100) == "Why?"
+def test_text_is_trimmed_and_limited_and_control_characters_are_refused():
+    assert clean_text("  Why?\r\nAnd why now?\t \n", "question", 100) == "Why?\nAnd why now?"
+    for bad in ("Why?\x00", "Why?\x07", "\x1b[2JWhy?", "Why?\rForged", "Why\x9b2J?", "Why\x7f?", "Why\u202e?"):
+        with pytest.raises(ChallengeRuleError, match=r"the question contains a control character \(U\+"):
+            clean_text(bad, "question", 100)
     with pytest.raises(ChallengeRuleError, match="the question is empty"):
         clean_text("   ", "question", 100)
     with pytest.raises(ChallengeRuleError, match="the limit is 10"):
@@ -197,7 +200,8 @@ def test_a_draft_key_is_read_into_its_parts_and_a_breakdown_kind_keeps_its_colon
 
 @pytest.mark.parametrize("key,says", [("x" * 256, "the limit is 255"), ("contacts|havering|2014-15", "is not a"),
                                       ("contacts||2014-15|red", "is not a"), ("", "not named"), (None, "not named"),
-                                      (["contacts|havering|2014-15|red"], "not named")])
+                                      (["contacts|havering|2014-15|red"], "not named"),
+                                      ("contacts|havering|2014-15|red\x1b[2J", "control character")])
 def test_a_draft_key_that_is_too_long_or_malformed_is_refused(key, says):
     with pytest.raises(ChallengeRuleError, match=says):
         parse_draft_key(key)
