@@ -13,8 +13,11 @@ from dashboard.reference.view import Reference, source_title
 from dashboard.rules.formatting import UNIT_AXIS, format_value
 from dashboard.rules.rag import COLOURS, Rule
 
-# Okabe-Ito, for series (areas, categories); the board's own areas take the strong colours first.
-SERIES = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+# For series (areas, categories); the board's own areas take the strong colours first. Okabe-Ito where its colours
+# stand out at 3:1 from the white plot (WCAG 1.4.11); its orange, sky blue and yellow do not, and are replaced by a
+# dark ochre, indigo and wine. Bars are outlined in white, so stacked segments are told apart by that edge too.
+SERIES = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#A87D00", "#332288", "#882255", "#000000"]
+PLOT_BACKGROUND = "#ffffff"
 COMPARATOR_STYLE = {"england": ("#000000", "dash"), "london": ("#666666", "dot")}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 TITLE_BASELINE = 30  # px from the top of a chart to its title's first line
@@ -34,7 +37,7 @@ def _base_layout(fig: go.Figure, title: str, unit: str, x_title: str, sources: l
                "y": 1 - TITLE_BASELINE / height, "yanchor": "bottom"},
         font={"family": FONT, "size": 13, "color": "#1b1b1b"},
         height=height, margin={"l": 64, "r": 16, "t": top, "b": 24},
-        paper_bgcolor="white", plot_bgcolor="white",
+        paper_bgcolor=PLOT_BACKGROUND, plot_bgcolor=PLOT_BACKGROUND,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None, "font": {"size": 12}},
         hoverlabel={"font": {"family": FONT}},
     )
@@ -169,6 +172,7 @@ def breakdown_figure(indicator: dict, rows: pd.DataFrame, dimension: str, ref: R
         d = df[df["breakdown_value"] == value].set_index("_x")
         fig.add_trace(go.Bar(
             x=xs, y=[d["value"].get(x) for x in xs], name=_label(value), marker_color=SERIES[i % 8],
+            marker_line={"color": PLOT_BACKGROUND, "width": 1},
             customdata=[[indicator["code"], d["area"].get(x), d["period"].get(x)] if x in d.index else None
                         for x in xs],
             hovertemplate=f"<b>{_label(value)}</b><br>%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}"
