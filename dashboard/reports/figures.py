@@ -245,3 +245,107 @@ def _label(code: str) -> str:
 
 
 breakdown_label = _label
+
+
+# --- the same chart in words and as a table (WCAG 1.1.1: a text alternative that says what the chart shows) -------
+
+
+@dataclass(frozen=True)
+class ChartCell:
+    text: str  # the figure as printed, '' where there is none
+    point: tuple[str, str, str] | None  # [indicator, area, period]: what the drill panel shows for it
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What a chart shows, in words (the latest value, the direction, the comparators and the target) and as a
+    table: one row per category of the x axis, one column per series."""
+
+    summary: str
+    x_title: str
+    series: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[ChartCell, ...]], ...]
+
+
+def _points(trace) -> list[tuple[str, float | None, list | None]]:
+    xs, ys = list(trace.x or ()), list(trace.y or ())
+    cds = list(trace.customdata) if trace.customdata is not None else [None] * len(xs)
+    return [(str(x), None if y is None or (isinstance(y, float) and y != y) else float(y),
+             list(cd) if cd is not None else None) for x, y, cd in zip(xs, ys, cds, strict=False)]
+
+
+def _is_comparator(trace) -> bool:
+    return trace.type == "scatter" and (trace.line.dash or "solid") != "solid"
+
+
+def _move(now: float, before: float, unit: str) -> str:
+    if now == before:
+        return "unchanged from"
+    return "up from" if now > before else "down from"
+
+
+def chart_data(fig: go.Figure, unit: str) -> ChartData:
+    """The chart in words and as a table, read from the figure itself, so the words say what is drawn."""
+    traces = [t for t in fig.data if t.type in ("scatter", "bar")]
+    x_title = (fig.layout.xaxis.title.text or "").split("<br>")[0] or "Category"
+    xs: list[str] = []
+    for t in traces:
+        xs += [x for x, _, _ in _points(t) if x not in xs]
+    series = tuple(str(t.name or f"Series {i + 1}") for i, t in enumerate(traces))
+    values = [{x: (y, cd) for x, y, cd in _points(t)} for t in traces]
+    rows = tuple((x, tuple(ChartCell(format_value(v[x][0], unit) if x in v and v[x][0] is not None else "",
+                                     tuple(str(c) for c in v[x][1]) if x in v and v[x][1] and all(v[x][1])
+                                     else None)
+                           for v in values)) for x in xs)
+    title = (fig.layout.title.text or "").replace("<br>", " ")
+    return ChartData(_summary(title, traces, unit, x_title, fig), x_title, series, rows)
+
+
+def _summary(title: str, traces: list, unit: str, x_title: str, fig: go.Figure) -> str:
+    if not traces or not any(y is not None for t in traces for _, y, _ in _points(t)):
+        return f"{title}: no figures to show."
+    fmt = lambda v: format_value(v, unit)  # noqa: E731
+    parts: list[str] = []
+    if traces[0].type == "scatter":  # a trend: each area's latest figure and its move, then comparators, target
+        latest_x = ""
+        for t in (t for t in traces if not _is_comparator(t)):
+            pts = [(x, y) for x, y, _ in _points(t) if y is not None]
+            if not pts:
+                continue
+            (x1, y1), before = pts[-1], pts[-2] if len(pts) > 1 else None
+            latest_x = latest_x or x1
+            move = f", {_move(y1, before[1], unit)} {fmt(before[1])} in {before[0]}" if before else ""
+            parts.append(f"{t.name}: {fmt(y1)} in {x1}{move}.")
+        comps = []
+        for t in (t for t in traces if _is_comparator(t)):
+            pts = {x: y for x, y, _ in _points(t) if y is not None}
+            if pts:
+                x = latest_x if latest_x in pts else list(pts)[-1]
+                comps.append(f"{t.name} {fmt(pts[x])} in {x}")
+        if comps:
+            parts.append("Comparators: " + "; ".join(comps) + ".")
+        targets = [a.text for a in fig.layout.annotations or () if (a.text or "").startswith("Target")]
+        if targets:
+            parts.append(targets[0] + ".")
+        return f"{title}. " + " ".join(parts)
+    # bars: the last category's figures, largest first, and (across periods) each one's move since the one before
+    xs = list(dict.fromkeys(x for t in traces for x, _, _ in _points(t)))
+    by_area = x_title.startswith("Area")
+    if by_area:
+        for x in xs:
+            here = sorted(((str(t.name), dict((p[0], p[1]) for p in _points(t)).get(x)) for t in traces),
+                          key=lambda p: -(p[1] or 0))
+            parts.append(f"{x}: " + ", ".join(f"{n} {fmt(v)}" for n, v in here if v is not None) + ".")
+        return f"{title}. " + " ".join(parts)
+    last = next(x for x in reversed(xs) if any(dict((p[0], p[1]) for p in _points(t)).get(x) is not None
+                                               for t in traces))
+    at = {str(t.name): dict((x, y) for x, y, _ in _points(t)) for t in traces}
+    now = sorted(((name, v[last]) for name, v in at.items() if v.get(last) is not None), key=lambda p: -p[1])
+    parts.append(f"{last}: " + ", ".join(f"{n} {fmt(v)}" for n, v in now) + f" (largest: {now[0][0]}).")
+    previous = xs[xs.index(last) - 1] if xs.index(last) > 0 else None
+    if previous:
+        moves = [f"{n} {_move(v, at[n][previous], unit)} {fmt(at[n][previous])}" for n, v in now
+                 if at[n].get(previous) is not None]
+        if moves:
+            parts.append(f"Since {previous}: " + "; ".join(moves) + ".")
+    return f"{title}. " + " ".join(parts)
