@@ -122,6 +122,8 @@ def tab_through(page, limit: int) -> list[dict]:
         if stop is None:
             continue
         if stop["seen"] in seen and not stop["inGrid"]:
+            if stops and stops[-1]["seen"] == stop["seen"]:
+                continue  # the next part of the same control: a date field's day, month and year
             break  # round the page once: back at a control already visited
         seen.add(stop["seen"])
         stops.append(stop)

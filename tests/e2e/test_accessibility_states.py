@@ -296,3 +296,62 @@ def test_a_keyboard_user_downloads_the_board_pack(browser, console, server):
         assert open(download.value.path(), "rb").read(4) == b"%PDF"
     finally:
         ctx.close()
+
+
+def test_every_figure_is_paged_sorted_and_filtered_from_the_keyboard_with_a_visible_count(page):
+    """The indicator with the most figures: 20 a page under a count, not one tall table; a heading sorts with Enter
+    and a filter box narrows the rows, and the pager says how many remain."""
+    page.goto(page.base + "/indicator/cp_plans?board=havering")
+    settle(page)
+    summary = page.locator("#indicator-content p.summary").inner_text()
+    total = int(summary.split()[0].replace(",", ""))
+    assert total > 20, f"the bundled dataset has more than a page of figures for cp_plans: {summary}"
+    grid = page.locator("#indicator-grid")
+    pager = grid.locator(".ag-paging-row-summary-panel")
+    expect(pager).to_be_visible()
+    assert pager.inner_text().split()[-1] == str(total), pager.inner_text()
+    assert grid.locator(".ag-center-cols-container .ag-row").count() == 20
+    assert page.evaluate("document.documentElement.scrollHeight") < 4000, "the page stays short"
+
+    header = grid.locator('.ag-header-cell[role=columnheader][col-id="period"]')
+    header.focus()
+    page.keyboard.press("Enter")
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    page.keyboard.press("Enter")
+    expect(header).to_have_attribute("aria-sort", "descending")
+
+    box = grid.locator(".ag-floating-filter input").first  # the Area column's filter box
+    box.focus()
+    page.keyboard.type("no such area")
+    expect(pager).not_to_contain_text(f"of {total}", timeout=5_000)
+    assert grid.locator(".ag-center-cols-container .ag-row").count() == 0
+
+
+def test_the_sign_in_page_and_the_audit_log_outside_dash_have_no_wcag_violation(browser, console, server, axe):
+    """Two pages the server draws itself, not through Dash's registry: signing in (also after a wrong password)
+    and the admin's audit log."""
+    ctx = browser.new_context(viewport=NORMAL, locale="en-GB")
+    try:
+        page = ctx.new_page()
+        console.attach(page)
+        page.goto(server + "/login")
+        violations = axe_violations(axe, page)
+        assert not violations, f"/login:\n  {describe(violations)}"
+        page.get_by_label("User name").fill(USERS["viewer"])
+        page.get_by_label("Password").fill("not the password at all")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        violations = axe_violations(axe, page)
+        assert not violations, f"/login after a wrong password:\n  {describe(violations)}"
+    finally:
+        ctx.close()
+    # The refused sign-in answers 401, which the browser reports as a console error; any other error still fails.
+    console.errors[:] = [e for e in console.errors if "401" not in e]
+    ctx, page = sign_in(browser, console, server, USERS["admin"], PASSWORD, NORMAL)
+    try:
+        page.goto(server + "/admin/audit")
+        assert page.locator("table").count() >= 1
+        violations = axe_violations(axe, page)
+        assert not violations, f"/admin/audit:\n  {describe(violations)}"
+    finally:
+        ctx.close()
