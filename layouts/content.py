@@ -56,8 +56,10 @@ def chart(fig, indicator: str, dimension: str = "", caption: str = "", *, unit: 
     can open; on a page with a drill panel each figure in the table is a button that opens it."""
     data = chart_data(fig, unit)
     return html.Figure([
+        # The figure's own height, so that the words and the table under it do not squeeze the plot (a responsive
+        # graph otherwise fills whatever height its card has left).
         dcc.Graph(id=ids.chart(indicator, dimension), figure=fig, config=GRAPH_CONFIG,
-                  className="chart", responsive=True),
+                  className="chart", responsive=True, style={"height": f"{fig.layout.height or 360:.0f}px"}),
         html.Figcaption(data.summary, className="chart-summary"),
         chart_table(data, indicator, dimension, drillable=drillable, caption=caption),
     ], className="chart-card")
