@@ -82,7 +82,7 @@ def register(app: dash.Dash) -> None:
     app.callback(Output(ids.CHALLENGE_STATUS, "children"), Output(ids.CHALLENGE_REFRESH, "data"),
                  Output(ids.CHALLENGE_QUESTION, "value", allow_duplicate=True),
                  Input(ids.CHALLENGE_SUBMIT, "n_clicks"), State(ids.CHALLENGE_QUESTION, "value"),
-                 State(ids.CHALLENGE_OWNER, "value"), State(ids.CHALLENGE_DUE, "date"),
+                 State(ids.CHALLENGE_OWNER, "value"), State(ids.CHALLENGE_DUE, "value"),
                  State(ids.CHALLENGE_MEETING, "value"), State(ids.CHALLENGE_TARGET, "data"),
                  prevent_initial_call=True)(raise_challenge)
     register_child_rows(app)

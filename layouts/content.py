@@ -7,6 +7,7 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard.reference.registry import registry
+from dashboard.reports.figures import ChartCell, ChartData, chart_data
 from dashboard.rules.formatting import format_value
 from dashboard.rules.scorecard import gap_text
 from dashboard.services.pages import (
@@ -20,6 +21,7 @@ from dashboard.services.pages import (
 from dashboard.web import ids
 from layouts.components import empty_state, status_badge, tile
 
+FIGURES_PER_PAGE = 20
 GRAPH_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
                 "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -39,12 +41,54 @@ def scorecard_sections(card: ScorecardView) -> list:
     ], className="domain-section", **{"aria-label": s.title}) for s in card.sections]
 
 
-def chart(fig, indicator: str, dimension: str = "", caption: str = "") -> html.Figure:
+DRILL_POINT = "drill-point"
+
+
+def drill_point_id(indicator: str, dimension: str, series: int, point: tuple[str, str, str]) -> dict:
+    """A chart point's button in the chart's table: which chart and series, and the [indicator, area, period] the
+    drill panel shows (as one string, 'indicator|area|period')."""
+    return {"type": DRILL_POINT, "chart": f"{indicator}:{dimension}", "series": series, "point": "|".join(point)}
+
+
+def chart(fig, indicator: str, dimension: str = "", caption: str = "", *, unit: str = "count",
+          drillable: bool = False) -> html.Figure:
+    """A chart with what it shows in words under it, and its figures as a table a keyboard or screen-reader user
+    can open; on a page with a drill panel each figure in the table is a button that opens it."""
+    data = chart_data(fig, unit)
     return html.Figure([
+        # The figure's own height, so that the words and the table under it do not squeeze the plot (a responsive
+        # graph otherwise fills whatever height its card has left).
         dcc.Graph(id=ids.chart(indicator, dimension), figure=fig, config=GRAPH_CONFIG,
-                  className="chart", responsive=True),
-        html.Figcaption(caption, className="visually-hidden"),
+                  className="chart", responsive=True, style={"height": f"{fig.layout.height or 360:.0f}px"}),
+        html.Figcaption(data.summary, className="chart-summary"),
+        chart_table(data, indicator, dimension, drillable=drillable, caption=caption),
     ], className="chart-card")
+
+
+def chart_table(data: ChartData, indicator: str, dimension: str, *, drillable: bool, caption: str = "") -> html.Details:
+    """The chart's figures: a row per category of its x axis, a column per series."""
+    def cell(c: ChartCell, series: int, x: str):
+        if not (drillable and c.point and c.text):
+            return html.Td(c.text or "–")
+        name = data.series[series]
+        return html.Td(html.Button(c.text, id=drill_point_id(indicator, dimension, series, c.point),
+                                   type="button", className="drill-point",
+                                   **{"aria-label": f"{c.text}, {name}, {x}: show what lies behind it"}))
+
+    table = html.Table([
+        html.Caption(caption or "The chart's figures", className="visually-hidden"),
+        html.Thead(html.Tr([html.Th(data.x_title, scope="col")] + [html.Th(s, scope="col") for s in data.series])),
+        html.Tbody([html.Tr([html.Th(x, scope="row")] + [cell(c, i, x) for i, c in enumerate(cells)])
+                    for x, cells in data.rows]),
+    ], className="table table-sm chart-data")
+    summary = "Show the figures as a table" + (" (each figure opens the drill panel)" if drillable else "")
+    return html.Details([html.Summary(summary),
+                         # Wide tables scroll sideways: the keyboard reaches the scroller itself when no button in
+                         # it takes the focus.
+                         html.Div(table, className="chart-table-scroll", role="region",
+                                  **({} if drillable else {"tabIndex": "0"}),
+                                  **{"aria-label": f"Figures: {caption}" if caption else "The chart's figures"})],
+                        className="chart-table")
 
 
 def domain_charts(plan: DomainChartPlan) -> list:
@@ -54,7 +98,7 @@ def domain_charts(plan: DomainChartPlan) -> list:
                                               "service. Partners can fill in the template and import it.")]
     if not plan.charts:
         return [empty_state("No figures for this area", "Choose another area or period above.")]
-    return [chart(c.figure, c.indicator, c.dimension, c.caption) for c in plan.charts]
+    return [chart(c.figure, c.indicator, c.dimension, c.caption, unit=c.unit, drillable=True) for c in plan.charts]
 
 
 def drill_content(panel: DrillPanel) -> list:
@@ -105,13 +149,16 @@ def indicator_body(page: IndicatorPage) -> list:
     ]
     out = [html.Div(summary, className="indicator-summary")]
     if page.trend is not None:
-        out.append(chart(page.trend, page.code, "", f"{page.title} over time"))
+        out.append(chart(page.trend, page.code, "", f"{page.title} over time", unit=unit))
     if page.flags:
         out.append(html.Section([html.H2("Data-quality flags", className="h5"),
                                  html.Ul([html.Li([html.Span("\u2691 ", **{"aria-hidden": "true"}), f])
                                           for f in page.flags])],
                                 className="dq-flags", role="note"))
-    out.append(html.H2("Every figure", className="h5"))
+    out.append(html.H2("Every figure", className="h5", id="every-figure"))
+    n = len(page.figures)
+    out.append(html.P(f"{n:,} figure{'s' if n != 1 else ''}, {FIGURES_PER_PAGE} a page. Sort by a column with its "
+                      "heading (Enter); filter with the boxes under the headings.", className="summary"))
     out.append(observations_grid(page))
     if page.history:
         out.append(html.Section([html.H2("What changed", className="h5"),
@@ -133,9 +180,13 @@ def observations_grid(page: IndicatorPage) -> dag.AgGrid:
             {"field": "line", "headerName": "Line", "width": 80},
             {"field": "note", "headerName": "Note", "flex": 1, "minWidth": 320, "tooltipField": "note"},
             {"field": "derived", "headerName": "Derived", "width": 100, "hide": not page.has_derived}]
+    # Paginated, so the page stays short however many figures there are (a national load gives thousands); the
+    # pager says which rows of how many are shown, and the filter boxes under the headings take the keyboard.
     return dag.AgGrid(id="indicator-grid", rowData=page.figures, columnDefs=cols,
-                      defaultColDef={"sortable": True, "filter": True, "resizable": True},
-                      dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True},
+                      defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True},
+                      dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True, "pagination": True,
+                                       "paginationPageSize": FIGURES_PER_PAGE,
+                                       "paginationPageSizeSelector": False},
                       csvExportParams={"fileName": f"{page.code}.csv"}, className="ag-theme-alpine")
 
 

@@ -53,9 +53,10 @@ def indicator_review_sections(suggested_owner: str, *, can_write: bool = True) -
                       dcc.Input(id=ids.CHALLENGE_OWNER, value=suggested_owner, className="form-control",
                                 maxLength=255, type="text")], className="field"),
             html.Div([html.Label("Due date (optional)", htmlFor=ids.CHALLENGE_DUE, className="form-label"),
-                      dcc.DatePickerSingle(id=ids.CHALLENGE_DUE, display_format="D MMM YYYY",
-                                           min_date_allowed=date.today(), placeholder="No due date",
-                                           clearable=True)], className="field"),
+                      # A native date field: the browser's own picker is keyboard- and screen-reader-accessible,
+                      # and its value is the YYYY-MM-DD that the due-date rule reads.
+                      dcc.Input(id=ids.CHALLENGE_DUE, type="date", min=date.today().isoformat(),
+                                className="form-control")], className="field"),
             html.Div([html.Label("Meeting (optional)", htmlFor=ids.CHALLENGE_MEETING, className="form-label"),
                       dcc.Input(id=ids.CHALLENGE_MEETING, className="form-control", maxLength=100,
                                 type="text", placeholder="e.g. Board, 8 Dec 2016")], className="field"),

@@ -14,8 +14,11 @@ from dashboard.rules.chart_text import chart_text
 from dashboard.rules.formatting import UNIT_AXIS, format_value
 from dashboard.rules.rag import COLOURS, Rule
 
-# Okabe-Ito, for series (areas, categories); the board's own areas take the strong colours first.
-SERIES = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+# For series (areas, categories); the board's own areas take the strong colours first. Okabe-Ito where its colours
+# stand out at 3:1 from the white plot (WCAG 1.4.11); its orange, sky blue and yellow do not, and are replaced by a
+# dark ochre, indigo and wine. Bars are outlined in white, so stacked segments are told apart by that edge too.
+SERIES = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#A87D00", "#332288", "#882255", "#000000"]
+PLOT_BACKGROUND = "#ffffff"
 COMPARATOR_STYLE = {"england": ("#000000", "dash"), "london": ("#666666", "dot")}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 TITLE_BASELINE = 30  # px from the top of a chart to its title's first line
@@ -35,7 +38,7 @@ def _base_layout(fig: go.Figure, title: str, unit: str, x_title: str, sources: l
                "y": 1 - TITLE_BASELINE / height, "yanchor": "bottom"},
         font={"family": FONT, "size": 13, "color": "#1b1b1b"},
         height=height, margin={"l": 64, "r": 16, "t": top, "b": 24},
-        paper_bgcolor="white", plot_bgcolor="white",
+        paper_bgcolor=PLOT_BACKGROUND, plot_bgcolor=PLOT_BACKGROUND,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None, "font": {"size": 12}},
         hoverlabel={"font": {"family": FONT}},
     )
@@ -170,6 +173,7 @@ def breakdown_figure(indicator: dict, rows: pd.DataFrame, dimension: str, ref: R
         d = df[df["breakdown_value"] == value].set_index("_x")
         fig.add_trace(go.Bar(
             x=xs, y=[d["value"].get(x) for x in xs], name=chart_text(_label(value)), marker_color=SERIES[i % 8],
+            marker_line={"color": PLOT_BACKGROUND, "width": 1},
             customdata=[[indicator["code"], d["area"].get(x), d["period"].get(x)] if x in d.index else None
                         for x in xs],
             hovertemplate=f"<b>{chart_text(_label(value))}</b><br>%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}"
@@ -242,3 +246,107 @@ def _label(code: str) -> str:
 
 
 breakdown_label = _label
+
+
+# --- the same chart in words and as a table (WCAG 1.1.1: a text alternative that says what the chart shows) -------
+
+
+@dataclass(frozen=True)
+class ChartCell:
+    text: str  # the figure as printed, '' where there is none
+    point: tuple[str, str, str] | None  # [indicator, area, period]: what the drill panel shows for it
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """What a chart shows, in words (the latest value, the direction, the comparators and the target) and as a
+    table: one row per category of the x axis, one column per series."""
+
+    summary: str
+    x_title: str
+    series: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[ChartCell, ...]], ...]
+
+
+def _points(trace) -> list[tuple[str, float | None, list | None]]:
+    xs, ys = list(trace.x or ()), list(trace.y or ())
+    cds = list(trace.customdata) if trace.customdata is not None else [None] * len(xs)
+    return [(str(x), None if y is None or (isinstance(y, float) and y != y) else float(y),
+             list(cd) if cd is not None else None) for x, y, cd in zip(xs, ys, cds, strict=False)]
+
+
+def _is_comparator(trace) -> bool:
+    return trace.type == "scatter" and (trace.line.dash or "solid") != "solid"
+
+
+def _move(now: float, before: float, unit: str) -> str:
+    if now == before:
+        return "unchanged from"
+    return "up from" if now > before else "down from"
+
+
+def chart_data(fig: go.Figure, unit: str) -> ChartData:
+    """The chart in words and as a table, read from the figure itself, so the words say what is drawn."""
+    traces = [t for t in fig.data if t.type in ("scatter", "bar")]
+    x_title = (fig.layout.xaxis.title.text or "").split("<br>")[0] or "Category"
+    xs: list[str] = []
+    for t in traces:
+        xs += [x for x, _, _ in _points(t) if x not in xs]
+    series = tuple(str(t.name or f"Series {i + 1}") for i, t in enumerate(traces))
+    values = [{x: (y, cd) for x, y, cd in _points(t)} for t in traces]
+    rows = tuple((x, tuple(ChartCell(format_value(v[x][0], unit) if x in v and v[x][0] is not None else "",
+                                     tuple(str(c) for c in v[x][1]) if x in v and v[x][1] and all(v[x][1])
+                                     else None)
+                           for v in values)) for x in xs)
+    title = (fig.layout.title.text or "").replace("<br>", " ")
+    return ChartData(_summary(title, traces, unit, x_title, fig), x_title, series, rows)
+
+
+def _summary(title: str, traces: list, unit: str, x_title: str, fig: go.Figure) -> str:
+    if not traces or not any(y is not None for t in traces for _, y, _ in _points(t)):
+        return f"{title}: no figures to show."
+    fmt = lambda v: format_value(v, unit)  # noqa: E731
+    parts: list[str] = []
+    if traces[0].type == "scatter":  # a trend: each area's latest figure and its move, then comparators, target
+        latest_x = ""
+        for t in (t for t in traces if not _is_comparator(t)):
+            pts = [(x, y) for x, y, _ in _points(t) if y is not None]
+            if not pts:
+                continue
+            (x1, y1), before = pts[-1], pts[-2] if len(pts) > 1 else None
+            latest_x = latest_x or x1
+            move = f", {_move(y1, before[1], unit)} {fmt(before[1])} in {before[0]}" if before else ""
+            parts.append(f"{t.name}: {fmt(y1)} in {x1}{move}.")
+        comps = []
+        for t in (t for t in traces if _is_comparator(t)):
+            pts = {x: y for x, y, _ in _points(t) if y is not None}
+            if pts:
+                x = latest_x if latest_x in pts else list(pts)[-1]
+                comps.append(f"{t.name} {fmt(pts[x])} in {x}")
+        if comps:
+            parts.append("Comparators: " + "; ".join(comps) + ".")
+        targets = [a.text for a in fig.layout.annotations or () if (a.text or "").startswith("Target")]
+        if targets:
+            parts.append(targets[0] + ".")
+        return f"{title}. " + " ".join(parts)
+    # bars: the last category's figures, largest first, and (across periods) each one's move since the one before
+    xs = list(dict.fromkeys(x for t in traces for x, _, _ in _points(t)))
+    by_area = x_title.startswith("Area")
+    if by_area:
+        for x in xs:
+            here = sorted(((str(t.name), dict((p[0], p[1]) for p in _points(t)).get(x)) for t in traces),
+                          key=lambda p: -(p[1] or 0))
+            parts.append(f"{x}: " + ", ".join(f"{n} {fmt(v)}" for n, v in here if v is not None) + ".")
+        return f"{title}. " + " ".join(parts)
+    last = next(x for x in reversed(xs) if any(dict((p[0], p[1]) for p in _points(t)).get(x) is not None
+                                               for t in traces))
+    at = {str(t.name): dict((x, y) for x, y, _ in _points(t)) for t in traces}
+    now = sorted(((name, v[last]) for name, v in at.items() if v.get(last) is not None), key=lambda p: -p[1])
+    parts.append(f"{last}: " + ", ".join(f"{n} {fmt(v)}" for n, v in now) + f" (largest: {now[0][0]}).")
+    previous = xs[xs.index(last) - 1] if xs.index(last) > 0 else None
+    if previous:
+        moves = [f"{n} {_move(v, at[n][previous], unit)} {fmt(at[n][previous])}" for n, v in now
+                 if at[n].get(previous) is not None]
+        if moves:
+            parts.append(f"Since {previous}: " + "; ".join(moves) + ".")
+    return f"{title}. " + " ".join(parts)

@@ -14,8 +14,12 @@ RAGS = ("red", "amber", "green", "none")
 WORDS = {"red": "Red", "amber": "Amber", "green": "Green", "none": "Not rated"}
 # Shapes as well as colours (WCAG 1.4.1): each status has its own symbol.
 ICONS = {"red": "\u2716", "amber": "\u25b2", "green": "\u2714", "none": "\u2013"}
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies; black text passes AA on each.
-COLOURS = {"red": "#D55E00", "amber": "#E69F00", "green": "#009E73", "none": "#D9D9D9"}
+# Each colour carries black text at 4.5:1 or more (WCAG 1.4.3) and stands out at 3:1 or more from white and from the
+# page's pale grey, as the edge of a tile, a bar or a cell of the PDF (WCAG 1.4.11). Red and green are Okabe-Ito's
+# vermillion and bluish green; Okabe-Ito's orange (#E69F00) is only 2.3:1 on white, so amber is a darker ochre, and
+# "not rated" a mid grey rather than a pale one. The status is never told by colour alone: a word and a symbol too.
+COLOURS = {"red": "#D55E00", "amber": "#A87D00", "green": "#009E73", "none": "#878787"}
+STATUS_TEXT = "#000000"  # the text drawn on a status colour, on screen and in the board pack
 DEFAULT_SMALL_NUMBER_THRESHOLD = 20
 
 
@@ -191,3 +195,21 @@ def comparator_name(code: str | None) -> str:
 
 def _nan(x) -> bool:
     return isinstance(x, float) and math.isnan(x)
+
+
+def relative_luminance(hex_colour: str) -> float:
+    """WCAG 2.2's relative luminance of an sRGB colour written #rgb or #rrggbb."""
+    h = hex_colour.strip().lstrip("#")
+    if len(h) == 3:
+        h = "".join(ch * 2 for ch in h)
+    if len(h) != 6:
+        raise ValueError(f"not a #rrggbb colour: {hex_colour!r}")
+    channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours, from 1 (the same) to 21 (black on white)."""
+    hi, lo = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)

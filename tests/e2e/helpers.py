@@ -121,3 +121,50 @@ def click_point(page, graph, point: dict, panel: str = "#drill-panel", tries: in
 
 def computed(page, selector: str, prop: str) -> str:
     return page.eval_on_selector(selector, "(el, p) => getComputedStyle(el).getPropertyValue(p)", prop)
+
+
+def sign_in(browser, console, url: str, user: str, password: str, viewport: dict):
+    """A new browser context signed in as `user` (AUTH_MODE=password); returns (context, page) on the scorecard."""
+    ctx = browser.new_context(viewport=viewport, locale="en-GB", timezone_id="Europe/London", accept_downloads=True)
+    ctx.set_default_timeout(20_000)
+    page = ctx.new_page()
+    console.attach(page)
+    watch_network(page)
+    page.base = url  # type: ignore[attr-defined]
+    page.goto(url + "/login")
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(url + "/")
+    settle(page)
+    return ctx, page
+
+
+# WCAG 2.0, 2.1 and 2.2, levels A and AA: what a public body must meet.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Rules switched off, each with the reason written down. None is: the suite must pass with every rule on.
+DISABLED_RULES: dict[str, str] = {}
+
+
+def axe_violations(axe, page) -> list[dict]:
+    """Every WCAG A/AA violation axe-core finds on the page as it is now, whatever its impact."""
+    options = {"resultTypes": ["violations"], "runOnly": {"type": "tag", "values": WCAG_TAGS}}
+    if DISABLED_RULES:
+        options["rules"] = {rule: {"enabled": False} for rule in DISABLED_RULES}
+    return axe.run(page, options=options).response["violations"]
+
+
+def open_first_drill_point(page) -> str:
+    """Open the first chart's table and press its first figure's button from the keyboard; return the drill
+    panel's new text."""
+    before = page.inner_text("#drill-panel")
+    summary = page.locator(".chart-table summary").first
+    summary.focus()
+    page.keyboard.press("Enter")
+    button = page.locator(".chart-table[open] .drill-point").first
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("([sel, before]) => document.querySelector(sel).innerText !== before",
+                           arg=["#drill-panel", before], timeout=15_000)
+    settle(page)
+    return page.inner_text("#drill-panel")

@@ -62,7 +62,7 @@ def test_axe_finds_no_serious_or_critical_violation(page, axe, name):
     results = axe.run(page, options={"resultTypes": ["violations"],
                                      "runOnly": {"type": "tag",
                                                  "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
-                                                            "best-practice"]}})
+                                                            "wcag22aa", "best-practice"]}})
     violations = results.response["violations"]
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, f"axe-core on {PAGES[name]}:\n  {describe(blocking)}"
@@ -122,6 +122,8 @@ def tab_through(page, limit: int) -> list[dict]:
         if stop is None:
             continue
         if stop["seen"] in seen and not stop["inGrid"]:
+            if stops and stops[-1]["seen"] == stop["seen"]:
+                continue  # the next part of the same control: a date field's day, month and year
             break  # round the page once: back at a control already visited
         seen.add(stop["seen"])
         stops.append(stop)

@@ -106,7 +106,7 @@ def test_commentary_saved_from_the_page_is_stored_audited_and_shown(client):
 def test_a_challenge_raised_from_the_page_is_stored_audited_and_listed_with_its_draft(client):
     out = _call(client, "challenge-status.children", [("challenge-submit", "n_clicks", 1)],
                 [("challenge-question", "value", "Why only 44%?"),
-                 ("challenge-owner", "value", "Metropolitan Police (CAIT)"), ("challenge-due", "date", None),
+                 ("challenge-owner", "value", "Metropolitan Police (CAIT)"), ("challenge-due", "value", None),
                  ("challenge-meeting", "value", ""), ("challenge-target", "data", FIGURE)])
     cid = int(review_store.challenges_table()["id"].iloc[0])
     assert out["challenge-status"]["children"] == f"Challenge #{cid} raised; it is in the challenge log."
