@@ -84,7 +84,16 @@ def empty_db(settings) -> Settings:
 
 @pytest.fixture
 def loaded_db(settings) -> Settings:
-    """Schema, registry and the bundled dataset."""
+    """Schema, registry and the bundled board documents' figures, without the official statistics: the world the
+    existing page tests describe."""
+    services.bootstrap(settings)
+    services.init_database(load_bundled=True, load_official=False)
+    return settings
+
+
+@pytest.fixture
+def national_db(settings) -> Settings:
+    """What `init-db` makes: the board documents' figures and the bundled official statistics."""
     services.bootstrap(settings)
     services.init_database(load_bundled=True)
     return settings
