@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pandas as pd
+
 from dashboard.rules.kinds import choose_kind, neighbour_median, neighbour_model, value_status_words
 
 
@@ -50,3 +52,38 @@ def test_symbols_in_words():
     assert value_status_words("suppressed") == "c: suppressed (fewer than 6)"
     assert value_status_words("not_available") == "x: not available"
     assert value_status_words(None) == ""
+
+
+def _kind_rows() -> pd.DataFrame:
+    """Havering's child protection plans: the board's papers to 2014-15, the DfE's from 2013-14 to 2015-16."""
+    rows = [("document", "2013-14", 100.0), ("document", "2014-15", 110.0),
+            ("official", "2013-14", 140.0), ("official", "2014-15", 150.0), ("official", "2015-16", 160.0)]
+    return pd.DataFrame([{"indicator": "cp_plans", "area": "havering", "period": p, "period_label": p,
+                          "sort_key": p, "period_kind": "financial_year", "value": v, "source_document": None,
+                          "breakdown_dimension": "", "breakdown_value": "", "source_kind": k}
+                         for k, p, v in rows])
+
+
+def test_a_trend_draws_a_line_per_kind_never_one_joining_two():
+    from dashboard.reference.view import registry_reference
+    from dashboard.reports import figures
+
+    ind = {"code": "cp_plans", "title": "Children subject to a child protection plan", "unit": "count",
+           "polarity": "neutral"}
+    fig = figures.trend_figure(ind, _kind_rows(), registry_reference(), ["havering"], None)
+    lines = {t.name: list(t.y) for t in fig.data}
+    assert lines == {"Havering (board document)": [100.0, 110.0, None],
+                     "Havering (official statistics)": [140.0, 150.0, 160.0]}
+    # One kind only: the line keeps the area's plain name, as before kinds were recorded.
+    only = figures.trend_figure(ind, _kind_rows().query("source_kind == 'official'"), registry_reference(),
+                                ["havering"], None)
+    assert [t.name for t in only.data] == ["Havering"]
+
+
+def test_a_chart_that_draws_one_kind_takes_the_latest_kind():
+    from dashboard.reports.figures import one_kind
+
+    rows = _kind_rows()
+    assert set(one_kind(rows)["source_kind"]) == {"official"}
+    same_year = rows[rows.period != "2015-16"]
+    assert set(one_kind(same_year)["source_kind"]) == {"document"}  # a tie: the board's own first
