@@ -341,7 +341,8 @@ class Assessor:
                 add(comp, self.ref.area_name(comp), float(c["value"]), c["period_label"])
         m = self.neighbour_median(code, area, fig.period, fig.end_date)
         if m is not None and m.computed:
-            add(NEIGHBOURS, f"Statistical neighbours ({m.text})", m.value, fig.period_label)
+            add(NEIGHBOURS, f"Statistical neighbours (median of {m.with_figure} of {m.of})", m.value,
+                fig.period_label)
             # Third, after England and the region, so that a tile's first three comparators are those.
             at = sum(1 for c in out if c.area in ("england", self.regions.get(area)))
             out.insert(at, out.pop())

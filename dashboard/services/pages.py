@@ -21,6 +21,7 @@ from dashboard.reference.registry import registry
 from dashboard.reference.view import Reference, ViewState, source_title
 from dashboard.reports import figures
 from dashboard.rules.formatting import format_value
+from dashboard.rules.kinds import value_status_words
 from dashboard.rules.periods import as_of_end, financial_years, up_to
 from dashboard.rules.rag import Rule, Status, rate
 from dashboard.rules.scorecard import Assessment, rule_explanation, scorecard
@@ -254,6 +255,10 @@ def _drill_panel(indicator: str, area: str, period: str, view_items: tuple, thre
         extra = (f" ({format_value(r.numerator)} of {format_value(r.denominator)})"
                  if not pd.isna(r.numerator) and not pd.isna(r.denominator) else "")
         value_text = format_value(r.value, unit) + extra
+        if pd.isna(r.value) and isinstance(getattr(r, "value_status", None), str):
+            # A symbol in place of the figure: said in words, and not rated.
+            value_text = value_status_words(r.value_status)
+            status = Status("none", value_text)
         source, note = _source_cell(r), r.note or ""
     tables = []
     parts = rows[(rows["area"] == area) & (rows["breakdown_dimension"] != "")]
@@ -337,7 +342,9 @@ def _figure_rows(ref: Reference, ind: dict, rule: Rule | None, rows: pd.DataFram
         out.append({
             "area": ref.area_name(r.area), "period": r.period_label, "sort": r.sort_key,
             "breakdown": f"{r.breakdown_dimension.replace('_', ' ')}: {figures.breakdown_label(r.breakdown_value)}"
-            if r.breakdown_dimension else "", "value": format_value(r.value, ind["unit"]),
+            if r.breakdown_dimension else "",
+            "value": (value_status_words(r.value_status) if pd.isna(r.value) and getattr(r, "value_status", None)
+                      else format_value(r.value, ind["unit"])),
             "numerator": "" if pd.isna(r.numerator) else format_value(r.numerator),
             "denominator": "" if pd.isna(r.denominator) else format_value(r.denominator),
             "status": s.label, "document": source_title(r.source_document),

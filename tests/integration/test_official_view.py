@@ -23,14 +23,14 @@ def test_havering_latest_official_year_with_england_london_and_neighbours(nation
     assert names[:2] == ["England", "London"]
     assert {c.period_label for c in a.comparisons} == {"2024-25"}
     median = next(c for c in a.comparisons if c.area == NEIGHBOURS)
-    assert names.index(median.name) == 2 and median.name.endswith("(2025 model))")
+    assert names.index(median.name) == 2 and median.name.startswith("Statistical neighbours (median of ")
     # The median of the ten 2025 neighbours' figures, computed from the stored figures, not typed in.
     ref = context.reference()
     codes = list(queries.statistical_neighbours("havering", "2025")["code"])
     rows = queries.headline_observations(tuple(codes))
     vals = rows[(rows.indicator == "re_referrals_12m_pct") & (rows.period == "2024-25")
                 & (rows.source_kind == "official")]["value"].dropna().sort_values().tolist()
-    assert len(codes) == 10 and f"median of {len(vals)} of 10" in median.name
+    assert len(codes) == 10 and f"median of {len(vals)} of 10)" in median.name
     n = len(vals)
     expected = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
     assert median.value == pytest.approx(expected)
@@ -67,3 +67,18 @@ def test_a_board_document_and_an_official_figure_for_one_year_never_join(nationa
     b = assessor.assess("icpc_within_15_days_pct", "havering", as_of_end("2015-16"))
     assert (b.figure.value, b.figure.source_kind) == (71.0, "official")
     assert b.direction.delta == pytest.approx(71.0 - 62.4) and b.direction.previous_label == "2014-15"
+
+
+def test_the_drill_panel_says_a_symbol_in_words(national_db):
+    view = {"board": "triborough", "area": "kensington_chelsea", "period": "2024-25", "meeting": False}
+    panel = pages.drill_panel(view, "cla_long_term_stability_pct", "kensington_chelsea", "2024-25")
+    assert panel.value_text == "c: suppressed (fewer than 6)" and panel.status.rag == "none"
+
+
+def test_the_domain_chart_draws_the_board_document_and_the_official_series_apart(national_db):
+    plan = pages.domain_chart_plan({**HAVERING, "period": "2015-16"}, "child_protection")
+    chart = next(c for c in plan.charts if c.indicator == "icpc_within_15_days_pct" and c.is_trend)
+    names = [t.name for t in chart.figure.data]
+    assert "Havering (board document)" in names and "Havering (official statistics)" in names
+    doc = next(t for t in chart.figure.data if t.name == "Havering (board document)")
+    assert [y for y in doc.y if y is not None] == [72.0, 52.0]
