@@ -308,6 +308,10 @@ def indicator_page(view: ViewLike, code: str) -> IndicatorPage | None:
     threshold = context.small_number_threshold()
     assessment = context.assessor(ref, view).assess(code, view.area, as_of_end(view.period))
     rows = queries.indicator_observations(code)
+    # The board's areas, its comparators and its regions, not every authority in England: the official data has
+    # thousands of figures per indicator, and the page's table is for the board's own.
+    regions, _ = context.regions_and_neighbours(ref, view.board)
+    rows = rows[rows["area"].isin(set(context.view_areas(ref, view.board)) | set(regions.values()))]
     ind = ref.indicators[code]
     unit = ind["unit"]
     rule = ref.rule(code, view.board)
