@@ -46,7 +46,8 @@ def _observation_columns():
     return (Indicator.code.label("indicator"), Area.code.label("area"), Period.code.label("period"),
             Period.kind.label("period_kind"), Period.label.label("period_label"), Period.sort_key,
             Period.start_date, Period.end_date, O.breakdown_dimension, O.breakdown_value, O.value, O.numerator,
-            O.denominator, O.source_document, O.source_line, O.note, O.derived)
+            O.denominator, O.source_document, O.source_line, O.note, O.derived, O.source_kind, O.value_status,
+            O.rounded)
 
 
 def _observations_select():

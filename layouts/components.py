@@ -83,7 +83,7 @@ def tile(a: Assessment, view: ViewState) -> html.A:
             detail = f"{a.target_text}: {a.status.reason}"
         body.append(html.P(detail, className="tile-target"))
     if a.comparisons:
-        body.append(html.P("; ".join(f"{c.name} {format_value(c.value, unit)}" for c in a.comparisons[:2]),
+        body.append(html.P("; ".join(f"{c.name} {format_value(c.value, unit)}" for c in a.comparisons[:3]),
                            className="tile-comparators"))
     if a.flags:
         body.append(html.P([html.Span("\u2691", **{"aria-hidden": "true"}),

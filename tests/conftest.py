@@ -31,7 +31,9 @@ from data_access import db
 
 ROOT = Path(__file__).resolve().parents[1]
 
-Kind = Literal["blank", "empty", "loaded"]  # blank: no schema at all; empty: schema and registry; loaded: + data
+# blank: no schema at all; empty: schema and registry; loaded: + the board documents' figures; national: + the
+# bundled official statistics (what init-db makes)
+Kind = Literal["blank", "empty", "loaded", "national"]
 
 
 def require_or_skip(what: str) -> None:
@@ -61,7 +63,11 @@ def _build(settings: Settings, kind: Kind) -> None:
     if kind == "blank":
         return
     services.bootstrap(settings)
-    services.init_database(load_bundled=kind == "loaded")
+    _init(kind)
+
+
+def _init(kind: Kind) -> None:
+    services.init_database(load_bundled=kind in ("loaded", "national"), load_official=kind == "national")
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------------------------
@@ -263,6 +269,8 @@ def _wanted(request: pytest.FixtureRequest) -> Kind:
     """What the test's database should start as: the fixtures the test asks for (directly or through others)
     decide, so a database is copied once in the right state instead of made blank and then filled."""
     names = request.fixturenames
+    if "national_db" in names:
+        return "national"
     if "loaded_db" in names:
         return "loaded"
     if "empty_db" in names:
@@ -306,7 +314,7 @@ def _ready(settings: Settings, kind: Kind) -> Settings:
     real init path if it was not copied from the right template."""
     services.bootstrap(settings)
     if _made.get(settings.database_url) != kind:
-        services.init_database(load_bundled=kind == "loaded")
+        _init(kind)
     return settings
 
 
@@ -318,8 +326,15 @@ def empty_db(settings) -> Settings:
 
 @pytest.fixture
 def loaded_db(settings) -> Settings:
-    """Schema, registry and the bundled dataset."""
+    """Schema, registry and the bundled board documents' figures, without the official statistics: the world the
+    existing page tests describe."""
     return _ready(settings, "loaded")
+
+
+@pytest.fixture
+def national_db(settings) -> Settings:
+    """What `init-db` makes: the board documents' figures and the bundled official statistics."""
+    return _ready(settings, "national")
 
 
 @pytest.fixture(scope="session")

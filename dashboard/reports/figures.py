@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from dashboard.reference.view import Reference, source_title
 from dashboard.rules.chart_text import chart_text
 from dashboard.rules.formatting import UNIT_AXIS, format_value
+from dashboard.rules.kinds import KIND_PREFERENCE, kind_words
 from dashboard.rules.rag import COLOURS, Rule
 
 # For series (areas, categories); the board's own areas take the strong colours first. Okabe-Ito where its colours
@@ -104,7 +105,9 @@ def _period_axis(df: pd.DataFrame) -> list[str]:
 def trend_figure(indicator: dict, headline: pd.DataFrame, ref: Reference, areas: list[str], rule: Rule | None,
                  *, height: int = 360) -> go.Figure:
     """One indicator over time: the board's areas as solid lines, comparators dashed, the target band shaded.
-    Each point carries [indicator, area, period] for drill-down."""
+    Each point carries [indicator, area, period] for drill-down. An area with figures of several kinds (official
+    statistics, a board document, computed from returns) gets a line per kind, named with its kind and drawn
+    dotted after the first: two kinds are never joined into one line."""
     unit = indicator["unit"]
     df = comparable_periods(headline[headline["indicator"] == indicator["code"]], areas)
     fig = go.Figure()
@@ -112,22 +115,54 @@ def trend_figure(indicator: dict, headline: pd.DataFrame, ref: Reference, areas:
     comparators = [c for c in ref.comparators(next(iter([ref.areas[a]["board"] for a in areas if a in ref.areas]),
                                                    None) or "") if c in set(df["area"])]
     for i, area in enumerate([a for a in areas if a in set(df["area"])] + comparators):
-        d = df[df["area"] == area].set_index("period_label")
-        ys = [d["value"].get(p) for p in periods]  # None where there is no figure: a gap, not a zero
-        cd = [[indicator["code"], area, d["period"].get(p)] if p in d.index else None for p in periods]
-        is_comp = area in comparators
-        colour, dash = COMPARATOR_STYLE.get(area, ("#7f7f7f", "dash")) if is_comp else (SERIES[i % 8], "solid")
-        fig.add_trace(go.Scatter(
-            x=periods, y=ys, name=chart_text(ref.area_name(area)), mode="lines+markers", connectgaps=False,
-            line={"color": colour, "dash": dash, "width": 2 if is_comp else 3},
-            marker={"size": 7 if is_comp else 10, "symbol": "diamond" if is_comp else "circle"},
-            customdata=cd,
-            hovertemplate=f"<b>{chart_text(ref.area_name(area))}</b><br>"
-                          f"%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}<extra></extra>"))
+        of_area = df[df["area"] == area]
+        kinds = series_kinds(of_area)
+        for j, kind in enumerate(kinds):
+            d = of_area[_kind_column(of_area) == kind].set_index("period_label")
+            name = chart_text(ref.area_name(area) + (f" ({kind_words(kind)})" if len(kinds) > 1 else ""))
+            ys = [d["value"].get(p) for p in periods]  # None where there is no figure: a gap, not a zero
+            cd = [[indicator["code"], area, d["period"].get(p)] if p in d.index else None for p in periods]
+            is_comp = area in comparators
+            colour, dash = (COMPARATOR_STYLE.get(area, ("#7f7f7f", "dash")) if is_comp
+                            else (SERIES[i % 8], "solid"))
+            fig.add_trace(go.Scatter(
+                x=periods, y=ys, name=name, mode="lines+markers", connectgaps=False,
+                line={"color": colour, "dash": dash if j == 0 else "dot", "width": 2 if is_comp else 3},
+                marker={"size": 7 if is_comp else 10,
+                        "symbol": ("diamond" if is_comp else "circle") if j == 0 else "square"},
+                customdata=cd,
+                hovertemplate=f"<b>{name}</b><br>%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}"
+                              "<extra></extra>"))
     if rule is not None and rule.kind == "target" and periods:
         _target_band(fig, rule, indicator)
     _base_layout(fig, chart_text(indicator["title"]), unit, "Period", _sources(df), height)
     return fig
+
+
+def _kind_column(df: pd.DataFrame) -> pd.Series:
+    """Each row's kind of figure; rows from before kinds were recorded are the board's documents."""
+    if "source_kind" not in df.columns:
+        return pd.Series("document", index=df.index)
+    return df["source_kind"].fillna("document").replace("", "document")
+
+
+def series_kinds(df: pd.DataFrame) -> list[str]:
+    """The kinds of figure in these rows, one line each: the board's own kinds first, official last."""
+    present = set(_kind_column(df))
+    return sorted(present, key=lambda k: (KIND_PREFERENCE.index(k) if k in KIND_PREFERENCE else len(KIND_PREFERENCE),
+                                          k))
+
+
+def one_kind(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the one kind whose latest figure is most recent (the board's own kinds first on a tie), for a
+    chart that cannot draw a line per kind, such as stacked bars."""
+    if df.empty:
+        return df
+    col = _kind_column(df)
+    latest = df.assign(_k=col).groupby("_k")["sort_key"].max()
+    kinds = series_kinds(df)
+    best = max(kinds, key=lambda k: (latest[k], -kinds.index(k)))
+    return df[col == best]
 
 
 def comparable_periods(df: pd.DataFrame, areas: list[str]) -> pd.DataFrame:
@@ -157,7 +192,7 @@ def breakdown_figure(indicator: dict, rows: pd.DataFrame, dimension: str, ref: R
     """Stacked (counts) or grouped (shares) bars of one breakdown: across periods for one area, or across areas
     side by side when several areas share a period. Each bar segment carries [indicator, area, period]."""
     unit = indicator["unit"]
-    df = rows[(rows["indicator"] == indicator["code"]) & (rows["breakdown_dimension"] == dimension)]
+    df = one_kind(rows[(rows["indicator"] == indicator["code"]) & (rows["breakdown_dimension"] == dimension)])
     by_area = df["area"].nunique() > 1
     if by_area:  # boroughs side by side for the latest period they share
         latest = df.sort_values("sort_key")["period"].iloc[-1]

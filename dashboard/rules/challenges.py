@@ -10,7 +10,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.reports.figures import breakdown_label
+from dashboard.reports.figures import breakdown_label, one_kind
 from dashboard.rules.formatting import format_change, format_value
 from dashboard.rules.scorecard import Assessment
 from dashboard.rules.text import control_problem
@@ -225,8 +225,10 @@ def _is_large_move(unit: str, delta: float | None, previous: float | None) -> bo
 
 
 def draft_for_assessment(a: Assessment, area_name: str, small_number_threshold: int) -> Draft | None:
-    """A question for an indicator that is red or amber, or that moved a lot since the previous period."""
-    if a.figure is None:
+    """A question for an indicator that is red or amber, or that moved a lot since the previous period. The
+    assessment's direction of travel is within one kind of figure, so a question never rests on the change from
+    a board document's figure to an official one (or back)."""
+    if a.figure is None or a.figure.value is None:  # nothing to ask of a symbol in place of a figure
         return None
     ind, unit, f = a.indicator, a.indicator["unit"], a.figure
     d = a.direction
@@ -239,6 +241,8 @@ def draft_for_assessment(a: Assessment, area_name: str, small_number_threshold: 
     facts = [f"{title}, {area_name}: {value} in {f.period_label} ({a.status.label})"]
     if d.delta is not None:
         facts.append(f"{d.text} (was {format_value(previous, unit)})")
+    if f.source_kind != "document":
+        facts.append(f"{f.kind_text}: the figure and its change are both of this kind")
     if a.rule is not None and a.rule.kind == "target":
         facts.append(f"target {format_value(a.rule.target, unit)}; gap {format_change(f.value - a.rule.target, unit)}"
                      f" ({a.rule.provenance})")
@@ -299,6 +303,7 @@ def drafts_from_breakdowns(indicator: dict, rows: pd.DataFrame, area: str, area_
     df = rows[(rows["indicator"] == indicator["code"]) & (rows["area"] == area) & (rows["breakdown_dimension"] != "")]
     out = []
     for dim, g in df.groupby("breakdown_dimension"):
+        g = one_kind(g)  # a shift in the mix is measured within one kind of figure, never across two
         latest = g.sort_values("sort_key")["period"].iloc[-1]
         prev = parse_period(latest).previous_comparable()
         if prev is None or prev.code not in set(g["period"]):

@@ -59,8 +59,11 @@ def reference_from_registry(reg: Registry) -> dict[str, list[dict]]:
     return {"boards": boards, "areas": areas, "indicators": indicators, "rules": rules}
 
 
-def init_database(*, load_bundled: bool = True, echo: Callable[[str], None] = lambda _m: None) -> None:
-    """Create or upgrade the schema (never dropping data), sync the registry, and load the bundled dataset."""
+def init_database(*, load_bundled: bool = True, load_official: bool | None = None,
+                  echo: Callable[[str], None] = lambda _m: None) -> None:
+    """Create or upgrade the schema (never dropping data), sync the registry, and load the bundled dataset: the
+    board documents' figures, then the bundled snapshot of the DfE's official statistics (`load_official`, by
+    default whenever `load_bundled`), so that a fresh database has every authority and its comparators."""
     db.check_reachable()
     migrate.upgrade_to_head()
     with db.session_scope() as s:
@@ -71,6 +74,13 @@ def init_database(*, load_bundled: bool = True, echo: Callable[[str], None] = la
             r = import_file(path, actor="init-db", also=_audit_bundled(path.name))
             echo(f"{path.name}: {r.added} added, {r.updated} updated, {r.unchanged} unchanged")
         echo(f"{board.ACTIONS_FILE.name}: {board.load_bundled_actions()} actions added")
+    if load_bundled if load_official is None else load_official:
+        # Imported here: the official reader is only needed by a database that loads it.
+        from dashboard.services.official import import_official, snapshot_paths
+
+        r = import_official(snapshot_paths(), actor="init-db")
+        echo(f"official statistics: {r.added} added, {r.updated} updated, {r.unchanged} unchanged")
+    if load_bundled:
         n = run_quality_checks()
         echo(f"data-quality checks: {n} flags")
 

@@ -22,6 +22,7 @@ from dashboard.reference.registry import registry
 from dashboard.reference.view import Reference, ViewState, normalised_period, source_title
 from dashboard.reports import figures
 from dashboard.rules.formatting import format_value
+from dashboard.rules.kinds import value_status_words
 from dashboard.rules.periods import as_of_end, financial_years, up_to
 from dashboard.rules.rag import Rule, Status, rate
 from dashboard.rules.scorecard import Assessment, rule_explanation, scorecard
@@ -281,6 +282,10 @@ def _drill_panel(ref: Reference, indicator: str, area: str, period: str, board: 
         extra = (f" ({format_value(r.numerator)} of {format_value(r.denominator)})"
                  if not pd.isna(r.numerator) and not pd.isna(r.denominator) else "")
         value_text = format_value(r.value, unit) + extra
+        if pd.isna(r.value) and isinstance(getattr(r, "value_status", None), str):
+            # A symbol in place of the figure: said in words, and not rated.
+            value_text = value_status_words(r.value_status)
+            status = Status("none", value_text)
         source, note = _source_cell(r), r.note or ""
     tables = []
     parts = rows[(rows["area"] == area) & (rows["breakdown_dimension"] != "")]
@@ -330,6 +335,10 @@ def indicator_page(view: ViewLike, code: str) -> IndicatorPage | None:
     threshold = context.small_number_threshold()
     assessment = context.assessor(ref, view).assess(code, view.area, as_of_end(view.period))
     rows = queries.indicator_observations(code)
+    # The board's areas, its comparators and its regions, not every authority in England: the official data has
+    # thousands of figures per indicator, and the page's table is for the board's own.
+    regions, _ = context.regions_and_neighbours(ref, view.board)
+    rows = rows[rows["area"].isin(set(context.view_areas(ref, view.board)) | set(regions.values()))]
     ind = ref.indicators[code]
     unit = ind["unit"]
     rule = ref.rule(code, view.board)
@@ -364,7 +373,9 @@ def _figure_rows(ref: Reference, ind: dict, rule: Rule | None, rows: pd.DataFram
         out.append({
             "area": ref.area_name(r.area), "period": r.period_label, "sort": r.sort_key,
             "breakdown": f"{r.breakdown_dimension.replace('_', ' ')}: {figures.breakdown_label(r.breakdown_value)}"
-            if r.breakdown_dimension else "", "value": format_value(r.value, ind["unit"]),
+            if r.breakdown_dimension else "",
+            "value": (value_status_words(r.value_status) if pd.isna(r.value) and getattr(r, "value_status", None)
+                      else format_value(r.value, ind["unit"])),
             "numerator": "" if pd.isna(r.numerator) else format_value(r.numerator),
             "denominator": "" if pd.isna(r.denominator) else format_value(r.denominator),
             "status": s.label, "document": source_title(r.source_document),

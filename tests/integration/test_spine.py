@@ -126,7 +126,7 @@ def test_init_db_and_export_give_the_same_rows_on_sqlite_and_postgresql(tmp_path
     assert exports[0].count("\n") > 200
 
 
-def test_init_db_twice_upgrades_in_place_and_keeps_data(loaded_db, tmp_path):
+def test_init_db_twice_upgrades_in_place_and_keeps_data(national_db, tmp_path):
     before = export_csv(tmp_path / "a.csv")
     services.init_database(load_bundled=True)
     assert export_csv(tmp_path / "b.csv") == before
