@@ -67,7 +67,7 @@ def init_database(*, load_bundled: bool = True, echo: Callable[[str], None] = la
     echo(f"schema at revision {migrate.current_revision()}; {len(registry().indicators)} indicators")
     if load_bundled:
         for path in sorted(BUNDLED.glob("*.csv")):
-            r = import_file(path, actor="init-db", also=_audit_bundled(path.name))
+            r = import_file(path, actor="init-db", also=_audit_bundled(path.name), source_kind="document")
             echo(f"{path.name}: {r.added} added, {r.updated} updated, {r.unchanged} unchanged")
         n = run_quality_checks()
         echo(f"data-quality checks: {n} flags")
