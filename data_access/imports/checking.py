@@ -261,8 +261,8 @@ STATUS_WITHOUT_VALUE = RowRule(  # a status says why there is no figure: never b
     fails=lambda r: (r["value_status"] != "") & (r["value"] == r["value"]),
     error=lambda r: ("value_status", f"'{r['value_status']}' says there is no figure, but the value is "
                                      f"{_figure(r['value'])}; leave one of them empty"))
-NUMERATOR_WITHIN_DENOMINATOR = RowRule(
-    fails=lambda r: r["numerator"] > r["denominator"],
+NUMERATOR_WITHIN_DENOMINATOR = RowRule(  # a ratio (cases per social worker) is not a part of its denominator
+    fails=lambda r: (r["unit_of"] != "ratio") & (r["numerator"] > r["denominator"]),
     error=lambda r: ("numerator", f"numerator {_figure(r['numerator'])} is greater than denominator "
                                   f"{_figure(r['denominator'])}"))
 BREAKDOWN_RULES = (BREAKDOWN_PAIRED, BREAKDOWN_KNOWN, UNIT_MATCHES)  # judged after the codes, before the figures

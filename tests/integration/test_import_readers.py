@@ -104,7 +104,7 @@ def test_a_frame_without_optional_columns_is_checked_like_rows(reference_db):
 
 
 ROW_VALUES = {  # read values of a row, as the row rules see them (NaN: an empty figure)
-    "code": ["contacts", "referrals_to_assessment_pct"], "unit_of": ["", "count", "percent", "days"],
+    "code": ["contacts", "referrals_to_assessment_pct"], "unit_of": ["", "count", "percent", "days", "ratio"],
     "unit": ["", "count", "percent"], "breakdowns": ["", "source,age_band"],
     "breakdown_dimension": ["", "source"], "breakdown_value": ["", "police"], "breakdown_unknown": [False, True],
     "value": [float("nan"), -3.0, 0.0, 42.0, 105.0], "numerator": [float("nan"), 30.0, 50.0],
