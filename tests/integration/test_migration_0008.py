@@ -9,15 +9,32 @@ from sqlalchemy import text
 from dashboard.reference.registry import registry
 from dashboard.services import dataset as services
 from data_access import db, migrate
-from data_access.importer import COLUMNS, import_file
+from data_access.models import utcnow
+from data_access.periods import parse_period
 from data_access.reference import sync_reference
 
 SEED = "001_21cb56d49e1c8890.txt"
 
 
-def _write(path, rows: list[list[str]]) -> None:
-    lines = [",".join(COLUMNS)] + [",".join(r) for r in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+def _store_before_0008(conn, indicator: str, period: str, value: float, source_document: str,
+                       source_line: int | None, note: str, derived: bool) -> int:
+    """A figure as the importer stored it before 0008 (the schema of 0007 has no kind, status or rounding): written
+    with SQL, as today's importer writes the columns 0008 adds."""
+    p = parse_period(period)
+    period_id = conn.execute(text("SELECT id FROM period WHERE code = :c"), {"c": p.code}).scalar()
+    if period_id is None:
+        period_id = conn.execute(text(
+            "INSERT INTO period (code, kind, start_date, end_date, label, sort_key) "
+            "VALUES (:code, :kind, :start, :end, :label, :sort_key) RETURNING id"),
+            {"code": p.code, "kind": p.kind, "start": p.start, "end": p.end, "label": p.label,
+             "sort_key": p.sort_key}).scalar_one()
+    return conn.execute(text(
+        "INSERT INTO observation (indicator_id, area_id, period_id, breakdown_dimension, breakdown_value, value, "
+        "source_document, source_line, note, derived, updated_at) SELECT i.id, a.id, :period, '', '', :value, :doc, "
+        ":line, :note, :derived, :now FROM indicator i, area a WHERE i.code = :ind AND a.code = 'havering' "
+        "RETURNING id"),
+        {"period": period_id, "value": value, "doc": source_document, "line": source_line, "note": note,
+         "derived": derived, "now": utcnow(), "ind": indicator}).scalar_one()
 
 
 def test_figures_stored_before_0008_keep_their_values_and_get_their_kind_by_the_stated_rule(settings, tmp_path):
@@ -28,18 +45,17 @@ def test_figures_stored_before_0008_keep_their_values_and_get_their_kind_by_the_
         command.upgrade(cfg, "0007")
     with db.session_scope() as s:
         sync_reference(s, **services.reference_from_registry(registry()))
-    # A board document's figure as the bundled dataset has it (file and line), imported, then corrected once.
-    document = ["children_in_need", "havering", "2016-03-31", "", "", "{v}", "", "", "count", SEED, "99",
-                "an increase from 1 374 on 31 March 2016", ""]
-    _write(tmp_path / "doc.csv", [[c.format(v="1347") for c in document]])
-    import_file(tmp_path / "doc.csv")
-    _write(tmp_path / "doc.csv", [[c.format(v="1374") for c in document]])
-    import_file(tmp_path / "doc.csv")
-    # A figure as dashboard/returns/ingest.py writes it: the return's file, no line, derived, "Computed from ...".
-    _write(tmp_path / "ingest.csv", [["children_looked_after", "havering", "2023-24", "", "", "250", "", "",
-                                      "count", "episodes_2024.csv", "", "Computed from child-level SSDA903 data "
-                                      "by rule version 3 (DfE SSDA903 guide definitions).", "yes"]])
-    import_file(tmp_path / "ingest.csv")
+    with db.get_engine().begin() as conn:
+        # A board document's figure as the bundled dataset has it (file and line), imported, then corrected once.
+        doc = _store_before_0008(conn, "children_in_need", "2016-03-31", 1374.0, SEED, 99,
+                                 "an increase from 1 374 on 31 March 2016", False)
+        conn.execute(text("INSERT INTO observation_history (observation_id, value, source_document, source_line, "
+                          "note, replaced_at) VALUES (:o, 1347.0, :doc, 99, :note, :now)"),
+                     {"o": doc, "doc": SEED, "note": "an increase from 1 374 on 31 March 2016", "now": utcnow()})
+        # A figure as dashboard/returns/ingest.py writes it: the return's file, no line, derived, "Computed from".
+        _store_before_0008(conn, "children_looked_after", "2023-24", 250.0, "episodes_2024.csv", None,
+                           "Computed from child-level SSDA903 data by rule version 3 (DfE SSDA903 guide "
+                           "definitions).", True)
 
     migrate.upgrade_to_head()
 
