@@ -13,17 +13,24 @@ from sqlalchemy import delete, select
 from data_access.db import get_engine, session_scope
 from data_access.models import Area, DataQualityFlag, Indicator, Observation, ObservationHistory, Period
 
-_TEXT = ("breakdown_dimension", "breakdown_value", "source_document")
+_TEXT = ("breakdown_dimension", "breakdown_value", "source_document", "source_kind")
 _NUMBERS = ("value", "numerator", "denominator", "source_line")
 _CHUNK = 50_000  # rows per read: bounded memory, few round trips
-_COLUMNS = ("id", "indicator_id", "area_id", "period_id", *_TEXT, *_NUMBERS)
+_COLUMNS = ("id", "indicator_id", "area_id", "period_id", *_TEXT, *_NUMBERS, "rounded")
 # Text as categoricals from the first chunk on: a national dataset repeats a few breakdowns and sources.
 _DTYPES = {"id": "int64", "indicator_id": "int64", "area_id": "int64", "period_id": "int64",
-           **dict.fromkeys(_TEXT, "category"), **dict.fromkeys(_NUMBERS, "float64")}
+           **dict.fromkeys(_TEXT, "category"), **dict.fromkeys(_NUMBERS, "float64"), "rounded": "bool"}
+# The DfE rounds national and regional counts to the nearest 10: each such count may be up to 5 from the true one.
+ROUNDED_COUNT_TOLERANCE = 5.0
+# Only figures with a value are checked: a symbol (suppressed, not available ...) has nothing to compare.
+_WITH_VALUE = "value IS NOT NULL"
 
 
 def observations_for_checks() -> pd.DataFrame:
-    """Every observation with its codes, for the checks (the checks run off-line, after an import).
+    """Every observation that has a value, with its codes, for the checks (the checks run off-line, after an
+    import). `source_kind` says which kind of source gave it (figures of different kinds are checked apart);
+    `tolerance` is how far the figure may be from the true one because its publisher rounded it
+    (ROUNDED_COUNT_TOLERANCE for a rounded count, else 0).
 
     The table is read with its reference ids, a chunk at a time (on PostgreSQL through COPY, which streams
     rows as text far faster than row objects), and the ids then become codes as categoricals: a national
@@ -45,8 +52,9 @@ def observations_for_checks() -> pd.DataFrame:
     out["board_id"] = board.astype("float64")
     (out["period"],) = _codes(obs.pop("period_id"), ref["period"], "code")
     for col in ("breakdown_dimension", "breakdown_value", "value", "numerator", "denominator", "source_document",
-                "source_line"):
+                "source_line", "source_kind"):
         out[col] = obs.pop(col)
+    out["tolerance"] = np.where(obs.pop("rounded").to_numpy(dtype=bool), ROUNDED_COUNT_TOLERANCE, 0.0)
     return out
 
 
@@ -55,15 +63,17 @@ def _observation_chunks(conn) -> Iterator[pd.DataFrame]:
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(
-                f"COPY (SELECT {', '.join(_COLUMNS)} FROM observation) TO STDOUT (FORMAT csv)") as cp:
+                f"COPY (SELECT {', '.join(_COLUMNS)} FROM observation WHERE {_WITH_VALUE}) TO STDOUT "
+                "(FORMAT csv)") as cp:
             # Empty text cells come out quoted (""), NULL numbers as nothing: keep_default_na=False keeps ""
             # as text and reads nothing as NaN.
             yield from pd.read_csv(_CopyReader(cp), header=None, names=list(_COLUMNS), dtype=dtypes,
                                    keep_default_na=False, na_values={c: [""] for c in _NUMBERS},
+                                   true_values=["t"], false_values=["f"],
                                    chunksize=_CHUNK)
         return
     o = Observation.__table__.c
-    stmt = select(*(o[c] for c in _COLUMNS))
+    stmt = select(*(o[c] for c in _COLUMNS)).where(o.value.isnot(None))
     streamed = conn.execution_options(stream_results=True, yield_per=_CHUNK)
     for chunk in pd.read_sql(stmt, streamed, chunksize=_CHUNK):
         yield chunk.astype(dtypes)
@@ -122,7 +132,7 @@ def _codes(ids: pd.Series, table: pd.DataFrame, *columns: str) -> list[pd.Series
 def replaced_values() -> pd.DataFrame:
     """Earlier values that imports replaced, with the source that gave them."""
     h = ObservationHistory
-    stmt = select(h.observation_id, h.value, h.source_document, h.source_line)
+    stmt = select(h.observation_id, h.value, h.source_document, h.source_line).where(h.value.isnot(None))
     with get_engine().connect() as conn:
         return pd.read_sql(stmt, conn)
 

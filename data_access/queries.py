@@ -43,6 +43,8 @@ def _read_for_areas(area_codes: tuple[str, ...], make_stmt) -> pd.DataFrame:
 
 
 def _observation_columns():
+    """Every observation's columns as views read them. `value` is NULL when the source published a symbol;
+    `value_status` then says which. `source_kind` tells figures of different kinds for the same key apart."""
     return (Indicator.code.label("indicator"), Area.code.label("area"), Period.code.label("period"),
             Period.kind.label("period_kind"), Period.label.label("period_label"), Period.sort_key,
             Period.start_date, Period.end_date, O.breakdown_dimension, O.breakdown_value, O.value, O.numerator,
@@ -118,8 +120,10 @@ def indicator_history(indicator: str) -> pd.DataFrame:
     h = ObservationHistory
     stmt = (select(Area.code.label("area"), Period.code.label("period"), Period.label.label("period_label"),
                    O.breakdown_dimension, O.breakdown_value, h.value.label("old_value"),
+                   h.value_status.label("old_value_status"), h.rounded.label("old_rounded"),
                    h.source_document.label("old_source_document"), h.source_line.label("old_source_line"),
-                   O.value.label("new_value"), O.source_document, O.source_line, h.replaced_at)
+                   O.value.label("new_value"), O.value_status.label("new_value_status"),
+                   O.rounded.label("new_rounded"), O.source_kind, O.source_document, O.source_line, h.replaced_at)
             .join(O, O.id == h.observation_id).join(Indicator, Indicator.id == O.indicator_id)
             .join(Area, Area.id == O.area_id).join(Period, Period.id == O.period_id)
             .where(Indicator.code == indicator).order_by(h.replaced_at.desc(), h.id.desc()))

@@ -92,6 +92,11 @@ class Bar:
         if self._progress is not None:
             self._progress.update(self._task, completed=done, total=total, description=step[:60])
 
+    def set_total(self, total: float) -> None:
+        """Say how many units there are, once that is known (a bar that started as a count of nothing yet)."""
+        if self._progress is not None:
+            self._progress.update(self._task, total=total)
+
     def describe(self, text: str) -> None:
         """Show what is being done now."""
         if self._progress is not None:

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from dashboard.cli import app, board, data, returns, users
+from dashboard.cli import app, board, data, official, returns, users
 from dashboard.cli.common import PROG, CommandRefused, group, say
 
 
@@ -22,7 +22,7 @@ def cli() -> None:
     """The board-dashboard commands."""
 
 
-for _module in (app, data, users, returns, board):
+for _module in (app, data, official, users, returns, board):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
 

@@ -27,6 +27,18 @@ def percent_mismatches(obs: pd.DataFrame) -> list[dict]:
     distinct = pct["value"].drop_duplicates()  # each stated value's decimals worked out once
     decimals = pct["value"].map(dict(zip(distinct, map(_decimals, distinct), strict=True)))
     tolerance = PERCENT_ROUNDING / 10.0 ** decimals.astype(float) + 1e-9
+    # The numerator and denominator are rounded too: by the DfE to the nearest 10 (`tolerance`, when given) or, as
+    # stated with decimals (FTE 8.6), to their last digit. The percentage may then lie anywhere they allow.
+    half = pd.Series(0.0, index=pct.index)
+    for col in ("numerator", "denominator"):
+        stated = pct[col].drop_duplicates()
+        places = pct[col].map(dict(zip(stated, map(_decimals, stated), strict=True))).astype(float)
+        half = pd.concat([half, (0.5 / 10.0 ** places).where(places > 0, 0.0)], axis=1).max(axis=1)
+    if "tolerance" in obs.columns:
+        half = pd.concat([half, obs.loc[pct.index, "tolerance"]], axis=1).max(axis=1)
+    low = 100 * (pct["numerator"] - half).clip(lower=0) / (pct["denominator"] + half)
+    high = 100 * (pct["numerator"] + half) / (pct["denominator"] - half).clip(lower=1e-9)
+    tolerance = tolerance + pd.concat([high - computed, computed - low], axis=1).max(axis=1).where(half > 0, 0.0)
     flags = []
     # Vectorised test first: a national dataset has hundreds of thousands of percentages, few of them wrong.
     for r in pct[(computed - pct["value"]).abs() > tolerance].itertuples():
@@ -45,18 +57,22 @@ def parts_versus_total(obs: pd.DataFrame) -> list[dict]:
     keys = ["indicator", "area", "period", "breakdown_dimension"]
     # One pass of grouped sums joined to the headline, not a scan of the headline per group: a national dataset
     # has hundreds of thousands of groups.
-    groups = (parts[[*keys, "unit", "value", "denominator"]].assign(has_den=parts["denominator"].notna())
+    # `tolerance`, when given, is how far each figure may be off because its publisher rounded it.
+    slack = obs["tolerance"] if "tolerance" in obs.columns else pd.Series(0.0, index=obs.index)
+    groups = (parts[[*keys, "unit", "value", "denominator"]]
+              .assign(has_den=parts["denominator"].notna(), slack=slack.loc[parts.index])
               .groupby(keys, sort=True, observed=True)
               .agg(unit=("unit", "first"), total=("value", "sum"), n=("value", "size"),
-                   dens=("has_den", "sum"), distinct_dens=("denominator", "nunique"))
+                   dens=("has_den", "sum"), distinct_dens=("denominator", "nunique"), slack=("slack", "sum"))
               .reset_index())
-    whole = head[["indicator", "area", "period", "value"]].rename(columns={"value": "whole"})
+    whole = (head[["indicator", "area", "period", "value"]].assign(whole_slack=slack.loc[head.index])
+             .rename(columns={"value": "whole"}))
     groups = groups.merge(whole, on=["indicator", "area", "period"], how="left", sort=False)
     # Rates within groups (each with its own denominator) are not shares of one whole.
     rates = (groups["dens"] == groups["n"]) & (groups["distinct_dens"] > 1)
     shares_over = (groups["unit"] == "percent") & ~rates & (groups["total"] > 100 + SHARE_SUM_TOLERANCE)
     counts_off = ((groups["unit"] == "count") & groups["whole"].notna() & (groups["n"] >= 2)
-                  & ((groups["total"] - groups["whole"]).abs() > 1e-9))
+                  & ((groups["total"] - groups["whole"]).abs() > groups["slack"] + groups["whole_slack"] + 1e-9))
     for g in groups[shares_over | counts_off].itertuples():
         dim = str(g.breakdown_dimension).replace("_", " ")
         if g.unit == "percent":

@@ -71,7 +71,7 @@ def init_database(*, load_bundled: bool = True, load_official: bool | None = Non
     echo(f"schema at revision {migrate.current_revision()}; {len(registry().indicators)} indicators")
     if load_bundled:
         for path in sorted(BUNDLED.glob("*.csv")):
-            r = import_file(path, actor="init-db", also=_audit_bundled(path.name))
+            r = import_file(path, actor="init-db", also=_audit_bundled(path.name), source_kind="document")
             echo(f"{path.name}: {r.added} added, {r.updated} updated, {r.unchanged} unchanged")
         echo(f"{board.ACTIONS_FILE.name}: {board.load_bundled_actions()} actions added")
     if load_bundled if load_official is None else load_official:

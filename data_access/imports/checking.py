@@ -23,17 +23,18 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from data_access.imports.report import Errors, ImportResult
-from data_access.models import Area, Indicator, Period
+from data_access.models import SOURCE_KINDS, VALUE_STATUSES, Area, Indicator, Period
 from data_access.periods import PeriodError, parse_period
 
 # The columns of a checked row, in the order of the staging table (rownum first, row_where last).
 STAGING_COLS = ("rownum", "indicator_id", "area_id", "period_id", "breakdown_dimension", "breakdown_value",
                 "value", "numerator", "denominator", "source_document", "source_line", "note", "derived",
-                "row_where")
+                "source_kind", "value_status", "rounded", "row_where")
 NON_NEGATIVE_UNITS = ("count", "rate_per_10k", "days", "weeks")
 SUPPRESSED = ("c", "x", "*", "-", "n/a", "na")  # how published tables mark a hidden figure
 _READ = ("indicator", "area", "period", "breakdown_dimension", "breakdown_value", "value", "numerator", "denominator",
-         "unit", "source_document", "source_line", "note", "derived")  # the columns a row is read from
+         "unit", "source_document", "source_line", "note", "derived", "source_kind", "value_status",
+         "rounded")  # the columns a row is read from
 DERIVED_VALUES = {"": False, "no": False, "false": False, "0": False, "yes": True, "true": True, "1": True}
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # the common case, read without the general pattern
@@ -50,11 +51,18 @@ class Invalid(ValueError):
 class Reference:
     """Codes the rows are checked against, loaded once per import. New periods are added as they are met."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, source_kind: str = "partner", area_aliases: Mapping[str, str] | None = None):
+        """`source_kind`: the kind of a row whose source_kind cell is empty. `area_aliases`: other names of an area
+        (ONS code, DfE number) -> its code, so a row may name an area any way a user knows it."""
+        if source_kind not in SOURCE_KINDS:
+            raise ValueError(f"source_kind must be one of {', '.join(SOURCE_KINDS)}, not '{source_kind}'")
+        self.source_kind = source_kind
         self.indicators = {r.code: r for r in conn.execute(
             select(Indicator.id, Indicator.code, Indicator.unit, Indicator.breakdowns))}
         self.dimensions = {code: frozenset(r.breakdowns.split(",")) for code, r in self.indicators.items()}
         self.areas = {r.code: r.id for r in conn.execute(select(Area.id, Area.code))}
+        self.area_names = {r.name: r.code for r in conn.execute(select(Area.name, Area.code))}
+        self.area_aliases = dict(area_aliases) if area_aliases is not None else area_alias_table(conn)
         self.periods = {r.code: r.id for r in conn.execute(select(Period.id, Period.code))}
         self.spelled: dict[str, tuple[int, str]] = {}  # period text as written -> (id, code): parsed once
         self.conn = conn
@@ -100,13 +108,43 @@ def read_indicator(text: str, ref: Reference) -> Any:
     return ind
 
 
+def area_alias_table(conn: Connection) -> dict[str, str]:
+    """Every other name a user may give an area -> the area's code: its ONS code (current and former) and its DfE
+    number. The codes themselves are not in it. Built from the area table (data_access cannot use the official
+    reader's resolver, and the table holds what it knows)."""
+    table: dict[str, str] = {}
+    for code, ons, dfe, former in conn.execute(select(Area.code, Area.ons_code, Area.dfe_number,
+                                                      Area.former_ons_codes)):
+        # former ONS codes are space-separated; a joint DfE number reads "314 / 318"
+        for alias in (ons, *(dfe or "").split("/"), *(former or "").split()):
+            alias = (alias or "").strip()
+            if alias and alias != code:
+                table.setdefault(alias, code)
+                table.setdefault(alias.lower(), code)
+    return table
+
+
 def read_area(text: str, ref: Reference) -> int:
-    """The id of the area a code names."""
+    """The id of the area a code, ONS code or DfE number names."""
     area_id = ref.areas.get(text)
     if area_id is None:
-        raise Invalid(f"unknown area '{text}'{ref.suggest(text, ref.areas)}" if text
-                      else "is empty; give an area code such as 'havering'")
+        alias = ref.area_aliases.get(text) or ref.area_aliases.get(text.lower())
+        if alias is not None and alias in ref.areas:
+            return ref.areas[alias]
+        if not text:
+            raise Invalid("is empty; give an area code such as 'havering'")
+        raise Invalid(f"unknown area '{text}'{suggest_area(text, ref)}")
     return area_id
+
+
+def suggest_area(text: str, ref: Reference) -> str:
+    """'; did you mean ...?' from the codes, ONS codes and DfE numbers, and from the names."""
+    close = difflib.get_close_matches(text, [*ref.areas, *ref.area_aliases], n=1)
+    if close:
+        return f"; did you mean '{ref.area_aliases.get(close[0], close[0])}'?"
+    by_name = {name.lower(): code for name, code in ref.area_names.items()}
+    close = difflib.get_close_matches(text.lower().replace("-", " "), list(by_name), n=1, cutoff=0.6)
+    return f"; did you mean '{by_name[close[0]]}'?" if close else ""
 
 
 def read_period(text: str, ref: Reference) -> int:
@@ -149,6 +187,26 @@ def read_line(text: str) -> int | None:
     if not (text.isascii() and text.isdigit()):
         raise Invalid(f"'{text}' is not a line number")
     return int(text)
+
+
+def read_source_kind(text: str, default: str) -> str:
+    """Which kind of source a figure comes from; `default` (the import's) when the cell is empty."""
+    word = text.lower()
+    if not word:
+        return default
+    if word not in SOURCE_KINDS:
+        raise Invalid(f"'{text}' is not a kind of source; write one of {', '.join(SOURCE_KINDS)} or leave it empty")
+    return word
+
+
+def read_value_status(text: str) -> str | None:
+    """Why a row has no figure (a published symbol in words), or None beside a figure."""
+    word = text.lower()
+    if not word:
+        return None
+    if word not in VALUE_STATUSES:
+        raise Invalid(f"'{text}' is not a known status; write one of {', '.join(VALUE_STATUSES)} or leave it empty")
+    return word
 
 
 def read_derived(text: str) -> bool:
@@ -199,12 +257,17 @@ PERCENTAGE_RANGE = RowRule(  # NaN (no value) compares False: nothing to judge
 NOT_NEGATIVE = RowRule(
     fails=lambda r: _within(r["unit_of"], NON_NEGATIVE_UNITS) & (r["value"] < 0),
     error=lambda r: ("value", f"a {r['unit_of'].replace('_', ' ')} cannot be negative"))
-NUMERATOR_WITHIN_DENOMINATOR = RowRule(
-    fails=lambda r: r["numerator"] > r["denominator"],
+STATUS_WITHOUT_VALUE = RowRule(  # a status says why there is no figure: never beside one
+    fails=lambda r: (r["value_status"] != "") & (r["value"] == r["value"]),
+    error=lambda r: ("value_status", f"'{r['value_status']}' says there is no figure, but the value is "
+                                     f"{_figure(r['value'])}; leave one of them empty"))
+NUMERATOR_WITHIN_DENOMINATOR = RowRule(  # a ratio (cases per social worker) is not a part of its denominator
+    fails=lambda r: (r["unit_of"] != "ratio") & (r["numerator"] > r["denominator"]),
     error=lambda r: ("numerator", f"numerator {_figure(r['numerator'])} is greater than denominator "
                                   f"{_figure(r['denominator'])}"))
 BREAKDOWN_RULES = (BREAKDOWN_PAIRED, BREAKDOWN_KNOWN, UNIT_MATCHES)  # judged after the codes, before the figures
-FIGURE_RULES = (PERCENTAGE_RANGE, NOT_NEGATIVE, NUMERATOR_WITHIN_DENOMINATOR)  # judged after the figures
+# judged after the figures
+FIGURE_RULES = (PERCENTAGE_RANGE, NOT_NEGATIVE, STATUS_WITHOUT_VALUE, NUMERATOR_WITHIN_DENOMINATOR)
 
 
 # ------------------------------------------------------------------ the row path
@@ -238,17 +301,24 @@ def check_row(where: str, row: dict[str, str], ref: Reference, errors: Errors) -
                               "breakdown_value": text["breakdown_value"],
                               "breakdown_unknown": not ref.has_breakdown(code, text["breakdown_dimension"])}
     judge(BREAKDOWN_RULES, values)
+    status = read("value_status", read_value_status)
+    # A row without a figure is accepted only when it says why (a known status); a wrong status is its own error.
+    value_required = not text["value_status"]
     for column in ("value", "numerator", "denominator"):
-        got = read(column, read_number, column == "value", column == "value" and unit_of == "percent")
+        got = read(column, read_number, column == "value" and value_required,
+                   column == "value" and unit_of == "percent")
         values[column] = math.nan if got is None else got
+    values["value_status"] = status or ""
     judge(FIGURE_RULES, values)
     line = read("source_line", read_line)
     derived = read("derived", read_derived)
+    kind = read("source_kind", read_source_kind, ref.source_kind)
+    rounded = read("rounded", read_derived)
     if len(errors.items) + errors.more > before:
         return None
     return (ind.id, area_id, period_id, values["breakdown_dimension"], values["breakdown_value"],
-            values["value"], _or_none(values["numerator"]), _or_none(values["denominator"]), text["source_document"],
-            line, text["note"], derived)
+            _or_none(values["value"]), _or_none(values["numerator"]), _or_none(values["denominator"]),
+            text["source_document"], line, text["note"], derived, kind, status, rounded)
 
 
 def _or_none(x: float) -> float | None:
@@ -318,11 +388,14 @@ def check_frame(first: int, frame: pd.DataFrame, ref: Reference, errors: Errors,
     indicator = _Column(cells("indicator"), lambda t: read_indicator(t, ref))
     area = _Column(cells("area"), lambda t: read_area(t, ref))
     period = _Column(cells("period"), lambda t: read_period(t, ref))
-    figures = {c: _Column(cells(c), lambda t, c=c: read_number(t, required=c == "value"))
-               for c in ("value", "numerator", "denominator")}
+    # An empty value is read here as no figure; a row with neither figure nor status goes to check_row below.
+    figures = {c: _Column(cells(c), lambda t: read_number(t)) for c in ("value", "numerator", "denominator")}
     line = _Column(cells("source_line"), read_line)
     derived = _Column(cells("derived"), read_derived)
-    ok = indicator.ok & area.ok & period.ok & line.ok & derived.ok
+    status = _Column(cells("value_status"), read_value_status)
+    kind = _Column(cells("source_kind"), lambda t: read_source_kind(t, ref.source_kind))
+    rounded = _Column(cells("rounded"), read_derived)
+    ok = indicator.ok & area.ok & period.ok & line.ok & derived.ok & status.ok & kind.ok & rounded.ok
     for column in figures.values():
         ok &= column.ok
     code = indicator.map(lambda v: "" if v is None else v.code)
@@ -331,7 +404,9 @@ def check_frame(first: int, frame: pd.DataFrame, ref: Reference, errors: Errors,
         "unit": _Column(cells("unit"), str).map(),
         "breakdown_dimension": _Column(cells("breakdown_dimension"), str).map(),
         "breakdown_value": _Column(cells("breakdown_value"), str).map(),
-        **{c: column.map(lambda v: math.nan if v is None else v, np.float64) for c, column in figures.items()}}
+        **{c: column.map(lambda v: math.nan if v is None else v, np.float64) for c, column in figures.items()},
+        "value_status": status.map(lambda v: v or "")}
+    ok &= ~(np.isnan(values["value"]) & (values["value_status"] == ""))  # neither a figure nor why not
     dim = values["breakdown_dimension"]
     values["breakdown_unknown"] = np.zeros(n, dtype=bool)
     if (dim != "").any():  # each distinct (indicator, breakdown) pair judged once
@@ -358,13 +433,16 @@ def check_frame(first: int, frame: pd.DataFrame, ref: Reference, errors: Errors,
         "period_id": period.map(lambda v: -1 if v is None else v, np.int64)[ok].tolist(),
         "breakdown_dimension": dim[ok].tolist(),
         "breakdown_value": values["breakdown_value"][ok].tolist(),
-        "value": values["value"][ok].tolist(),
+        "value": [_or_none(x) for x in values["value"][ok].tolist()],
         "numerator": [_or_none(x) for x in values["numerator"][ok].tolist()],
         "denominator": [_or_none(x) for x in values["denominator"][ok].tolist()],
         "source_document": _Column(cells("source_document"), str).map()[ok].tolist(),
         "source_line": line.map()[ok].tolist(),
         "note": _Column(cells("note"), str).map()[ok].tolist(),
         "derived": derived.map(bool, bool)[ok].tolist(),
+        "source_kind": kind.map()[ok].tolist(),
+        "value_status": status.map()[ok].tolist(),
+        "rounded": rounded.map(bool, bool)[ok].tolist(),
         "row_where": [None] * int(ok.sum()),
     }
     return columns, rows

@@ -57,8 +57,11 @@ def stage_frames(staging: Staging, path: Path, ref: Reference, errors: Errors, r
 
 def import_file(path: Path | str, *, dry_run: bool = False, actor: str = "",
                 progress: Callable[[int], None] | None = None, row_by_row: bool = False,
-                also: AlsoInTransaction | None = None) -> ImportResult:
+                also: AlsoInTransaction | None = None, source_kind: str = "partner") -> ImportResult:
     """Import a dataset file. Raise ImportRejected (and change nothing) if any row is wrong.
+
+    `source_kind` is the kind of source of every row whose `source_kind` cell is empty (data_access.models
+    SOURCE_KINDS): a figure only ever matches, updates or replaces a figure of the same kind.
 
     `also` runs inside the import's transaction after the merge (on a dry run too, before the rollback); if it
     raises, nothing is imported. `row_by_row` reads a CSV file with the row-by-row reader only (the two readers
@@ -71,7 +74,7 @@ def import_file(path: Path | str, *, dry_run: bool = False, actor: str = "",
         untune = tune(conn)
         staging = None
         try:
-            ref = Reference(conn)
+            ref = Reference(conn, source_kind)
             staging = Staging(conn)
             ref.before_insert = staging.finish  # no other statement while a COPY is open
             staged_by_frames = False

@@ -26,9 +26,13 @@ POSTGRES_MAINTENANCE_WORK_MEM = "256MB"  # index builds after a bulk load, in me
 # observation table's secondary indexes and foreign keys, inserts, and builds them again (PostgreSQL manual,
 # "Populating a Database"): building an index once is much faster than growing it a row at a time.
 BULK_MIN_ROWS = 100_000
-_TEXT_COLUMNS = ("breakdown_dimension", "breakdown_value", "source_document", "note")  # never NULL in staging
-_KEY = ("indicator_id", "area_id", "period_id", "breakdown_dimension", "breakdown_value")
-_DATA = ("value", "numerator", "denominator", "source_document", "source_line", "note", "derived")
+# never NULL in staging
+_TEXT_COLUMNS = ("breakdown_dimension", "breakdown_value", "source_document", "note", "source_kind")
+# Figures of different kinds of source for the same indicator, area, period and breakdown are different rows:
+# an import of one kind never matches, updates or replaces another kind's figure.
+_KEY = ("indicator_id", "area_id", "period_id", "breakdown_dimension", "breakdown_value", "source_kind")
+_DATA = ("value", "value_status", "rounded", "numerator", "denominator", "source_document", "source_line", "note",
+         "derived")
 
 
 def _create_staging(conn: Connection) -> None:
@@ -37,7 +41,7 @@ def _create_staging(conn: Connection) -> None:
         "CREATE TEMPORARY TABLE import_staging (rownum INTEGER, indicator_id INTEGER, area_id INTEGER, "
         "period_id INTEGER, breakdown_dimension VARCHAR(64), breakdown_value VARCHAR(128), value FLOAT, "
         "numerator FLOAT, denominator FLOAT, source_document VARCHAR(255), source_line INTEGER, note TEXT, "
-        "derived BOOLEAN, row_where VARCHAR(120))")
+        "derived BOOLEAN, source_kind VARCHAR(16), value_status VARCHAR(32), rounded BOOLEAN, row_where VARCHAR(120))")
 
 
 class Staging:
@@ -133,9 +137,10 @@ def merge(conn: Connection, run_id: int, staged: int) -> tuple[int, int]:
     on = " AND ".join(f"o.{c} = s.{c}" for c in _KEY)
     now = utcnow()
     conn.execute(text(
-        "INSERT INTO observation_history (observation_id, value, numerator, denominator, source_document, "
-        "source_line, note, replaced_at, import_run_id) "
-        f"SELECT o.id, o.value, o.numerator, o.denominator, o.source_document, o.source_line, o.note, :now, :run "
+        "INSERT INTO observation_history (observation_id, value, value_status, rounded, numerator, denominator, "
+        "source_document, source_line, note, replaced_at, import_run_id) "
+        f"SELECT o.id, o.value, o.value_status, o.rounded, o.numerator, o.denominator, o.source_document, "
+        f"o.source_line, o.note, :now, :run "
         f"FROM observation o JOIN import_staging s ON {on} WHERE {differs}"), {"now": now, "run": run_id})
     updated = conn.execute(text(
         f"UPDATE observation AS o SET {', '.join(f'{c} = s.{c}' for c in _DATA)}, updated_at = :now "
@@ -153,7 +158,7 @@ def merge(conn: Connection, run_id: int, staged: int) -> tuple[int, int]:
 
 
 def find_duplicates(conn: Connection, errors: Errors) -> None:
-    """Note an error for every figure the file gives twice (same indicator, area, period and breakdown)."""
+    """Note an error for every figure the file gives twice (same indicator, area, period, breakdown and kind)."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("ANALYZE import_staging")  # a temporary table has no statistics until asked
     rows = conn.execute(text(

@@ -20,7 +20,8 @@ import pandas as pd
 from data_access.imports.report import ImportRejected, RowError
 
 COLUMNS = ["indicator", "area", "period", "breakdown_dimension", "breakdown_value", "value", "numerator",
-           "denominator", "unit", "source_document", "source_line", "note", "derived"]
+           "denominator", "unit", "source_document", "source_line", "note", "derived", "source_kind", "value_status",
+           "rounded"]  # the last three are optional: empty means the import's kind, a figure, not rounded
 REQUIRED = ["indicator", "area", "period", "value"]
 FRAME_ROWS = 100_000  # rows per frame (column-at-a-time reader): bounded memory, few round trips
 PROGRESS_LINES = 1000

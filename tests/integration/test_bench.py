@@ -61,7 +61,8 @@ def test_a_point_clicked_again_after_an_import_shows_the_new_figure(loaded_db, t
 
     csv = tmp_path / "correction.csv"
     values = {"indicator": POINT[0], "area": POINT[1], "period": POINT[2], "value": f"{new:g}",
-              "unit": "count", "source_document": "correction", "note": "corrected figure"}
+              "unit": "count", "source_document": "correction", "note": "corrected figure",
+              "source_kind": "document"}  # a correction of the board document's figure, not a partner's figure
     csv.write_text(",".join(COLUMNS) + "\n" + ",".join(values.get(c, "") for c in COLUMNS) + "\n")
     result = services.import_dataset(csv, actor="test")
     assert result.updated == 1

@@ -40,6 +40,9 @@ CELLS = {
     "source_line": ["", "12", "x", "\u00b2", " 4"],
     "note": ["", 'a, "quoted" note', "two\nlines", "Caf\u00e9"],
     "derived": ["", "yes", "no", "1", "Yes", "maybe"],
+    "source_kind": ["", "", "official", "Document", " returns", "survey"],
+    "value_status": ["", "", "", "suppressed", "Not_available", "c", " low_reliability"],
+    "rounded": ["", "", "yes", "no", "maybe"],
 }
 
 row_strategy = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in CELLS.items()})
@@ -101,11 +104,11 @@ def test_a_frame_without_optional_columns_is_checked_like_rows(reference_db):
 
 
 ROW_VALUES = {  # read values of a row, as the row rules see them (NaN: an empty figure)
-    "code": ["contacts", "referrals_to_assessment_pct"], "unit_of": ["", "count", "percent", "days"],
+    "code": ["contacts", "referrals_to_assessment_pct"], "unit_of": ["", "count", "percent", "days", "ratio"],
     "unit": ["", "count", "percent"], "breakdowns": ["", "source,age_band"],
     "breakdown_dimension": ["", "source"], "breakdown_value": ["", "police"], "breakdown_unknown": [False, True],
     "value": [float("nan"), -3.0, 0.0, 42.0, 105.0], "numerator": [float("nan"), 30.0, 50.0],
-    "denominator": [float("nan"), 40.0],
+    "denominator": [float("nan"), 40.0], "value_status": ["", "suppressed"],
 }
 
 

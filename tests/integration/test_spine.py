@@ -37,7 +37,7 @@ def test_every_command_explains_itself(command):
 
 
 COMMANDS = {"serve", "init-db", "export", "import", "check", "indicators", "template", "pack", "user", "audit",
-            "ingest-903", "ingest-annex-a", "synthetic-returns", "board"}
+            "ingest-903", "ingest-annex-a", "synthetic-returns", "board", "import-official", "areas"}
 
 
 def test_the_help_lists_every_command_and_a_wrong_command_line_is_exit_status_2():
