@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from dashboard.cli.common import CommandRefused, command, progress_bar, with_settings
+from dashboard.cli.common import CommandRefused, command, progress_bar, say, with_settings
 from dashboard.settings import Settings
 
 AREA_COLUMNS = ["code", "name", "kind", "ons_code", "dfe_number", "region", "first_year", "last_year"]
@@ -49,14 +49,14 @@ def import_official(settings: Settings, paths: tuple[str, ...], dry_run: bool, q
                              [f"  {p}" for p in e.problems]
                              + ([f"  ... and {e.more} more problems"] if e.more else [])) from None
     for f in r.files:
-        print(f"{f.file}: {f.rows} rows ({f.publication})")
+        say(f"{f.file}: {f.rows} rows ({f.publication})")
     verb = "would be" if dry_run else "were"
-    print(f"{r.rows} figures read from {len(r.files)} files: {r.added} added, {r.updated} updated, "
+    say(f"{r.rows} figures read from {len(r.files)} files: {r.added} added, {r.updated} updated, "
           f"{r.unchanged} unchanged; {r.areas} areas ({r.areas_added} new), {r.neighbours} statistical "
           f"neighbours" + (f" ({verb} applied: dry run, nothing written)" if dry_run else ""))
-    print(f"{r.seconds:.1f} s ({r.rows_per_second:,.0f} rows/s)")
+    say(f"{r.seconds:.1f} s ({r.rows_per_second:,.0f} rows/s)")
     if not dry_run:
-        print(f"data-quality checks: {imports.run_quality_checks()} flags")
+        say(f"data-quality checks: {imports.run_quality_checks()} flags")
 
 
 @command("areas", short_help="list every area: codes, ONS codes, DfE numbers, regions, years")
@@ -79,9 +79,9 @@ def areas(settings: Settings, as_csv: bool) -> None:
         w.writerows(rows)
         return
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(AREA_COLUMNS)]
-    print("  ".join(h.ljust(w) for h, w in zip(AREA_COLUMNS, widths, strict=True)).rstrip())
+    say("  ".join(h.ljust(w) for h, w in zip(AREA_COLUMNS, widths, strict=True)).rstrip())
     for r in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        say("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
 
 COMMANDS = [import_official, areas]
