@@ -33,8 +33,10 @@ test-fast: $(VENV)/.installed-test
 screenshots: $(VENV)/.installed-test
 	UPDATE_SCREENSHOTS=1 REQUIRE_BROWSER=1 $(PY) -m pytest -m e2e tests/e2e
 
+## lint: ruff's checks and its formatting, as CI runs them
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 ## bench: the performance benchmark (bench/results/latest.json)
 bench: $(VENV)/.installed-test

@@ -15,8 +15,15 @@ from urllib.parse import urlsplit
 from dashboard.web import ids
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1366, "height": 768}
 DRILL_PAGE = "/child-protection"
 # The drill page as each board sees it: together they have more than 30 different points.
@@ -54,8 +61,10 @@ _POINTS = """() => {
   return out;
 }"""
 # The press itself is the start of a drill: taken in the page, so no round trip to the driver is counted.
-_WATCH_PRESS = "() => { window.__benchPress = null; window.addEventListener('mousedown', " \
-               "() => { window.__benchPress = performance.now(); }, {capture: true}); }"
+_WATCH_PRESS = (
+    "() => { window.__benchPress = null; window.addEventListener('mousedown', "
+    "() => { window.__benchPress = performance.now(); }, {capture: true}); }"
+)
 _PANEL_CHANGED = f"""(before) => {{
   const el = document.getElementById('{ids.DRILL_PANEL}');
   return el && el.innerText !== before && window.__benchPress !== null
@@ -96,8 +105,12 @@ def run(base_url: str, *, loads: int = 5, clicks: int = 30, seed: int = 1, progr
             page = context.new_page()
             page.on("console", lambda m: errors.append(f"{m.type}: {m.text}") if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(f"page error: {e}"))
-            page.on("request", lambda r: requests_seen.append(r)
-                    if r.method == "POST" and urlsplit(r.url).path == UPDATE_PATH else None)
+            page.on(
+                "request",
+                lambda r: (
+                    requests_seen.append(r) if r.method == "POST" and urlsplit(r.url).path == UPDATE_PATH else None
+                ),
+            )
             overview_ms, tiles = _overview(page, base_url, loads, progress)
             drill_ms, misses = _drill(page, base_url, clicks, seed, progress)
             recorded = _recorded(requests_seen)
@@ -132,8 +145,9 @@ def _idle(page, quiet_ms: int = 500) -> None:
 
 def _drill(page, base_url: str, clicks: int, seed: int, progress) -> tuple[list[float], int]:
     """Clicks shared between the boards' views of the drill page (one board alone has fewer points)."""
-    available = {view: len(_choose_points(_open_drill_page(page, base_url + view), clicks, seed))
-                 for view in DRILL_VIEWS}
+    available = {
+        view: len(_choose_points(_open_drill_page(page, base_url + view), clicks, seed)) for view in DRILL_VIEWS
+    }
     quota = _share(clicks, available)
     if sum(quota.values()) < clicks:
         progress(f"only {sum(quota.values())} different chart points on {DRILL_PAGE}; clicking each once")
@@ -204,8 +218,11 @@ def _click(page, want: dict, tries: int = 3) -> float | None:
         graph = page.locator(".chart-card .js-plotly-plot").nth(want["graph"])
         graph.scroll_into_view_if_needed()
         page.wait_for_timeout(100)
-        fresh = [p for p in page.evaluate(_POINTS)
-                 if (p["graph"], p["custom"], p["trace"]) == (want["graph"], want["custom"], want["trace"])]
+        fresh = [
+            p
+            for p in page.evaluate(_POINTS)
+            if (p["graph"], p["custom"], p["trace"]) == (want["graph"], want["custom"], want["trace"])
+        ]
         if not fresh:
             return None
         x, y = fresh[0]["x"], fresh[0]["y"]
@@ -216,8 +233,7 @@ def _click(page, want: dict, tries: int = 3) -> float | None:
         page.evaluate("() => { window.__benchPress = null; }")
         page.mouse.click(x, y)
         try:
-            ms = page.wait_for_function(_PANEL_CHANGED, arg=before, polling="raf",
-                                        timeout=10_000).json_value()
+            ms = page.wait_for_function(_PANEL_CHANGED, arg=before, polling="raf", timeout=10_000).json_value()
         except Exception:  # noqa: BLE001 - a click plotly did not take (chart still redrawing): try again
             continue
         _idle(page, quiet_ms=150)
@@ -238,8 +254,10 @@ def _recorded(requests_seen: list) -> Recorded:
             continue
         body = json.loads(r.post_data)
         output = body.get("output", "")
-        entry = {"body": body, "headers": {k: v for k, v in r.headers.items()
-                                           if k.lower() in ("content-type", "accept", "x-csrftoken")}}
+        entry = {
+            "body": body,
+            "headers": {k: v for k, v in r.headers.items() if k.lower() in ("content-type", "accept", "x-csrftoken")},
+        }
         if output == DRILL_OUTPUT:
             key = json.dumps(body.get("changedPropIds")) + json.dumps(_triggered_point(body))
             if key not in seen:

@@ -53,8 +53,9 @@ class SingleUser:
     errors: list[str]
 
 
-def single_user(base_url: str, drill: list[dict], floor: list[dict], *, calls: int = 200,
-                warm_rounds: int = 3, progress=None) -> SingleUser:
+def single_user(
+    base_url: str, drill: list[dict], floor: list[dict], *, calls: int = 200, warm_rounds: int = 3, progress=None
+) -> SingleUser:
     """`calls` warm drill callbacks and `calls` warm floor callbacks, one at a time, interleaved so that both
     see the same machine (a busy moment slows both, not one)."""
     progress = progress or (lambda _msg: None)
@@ -88,8 +89,17 @@ class Concurrent:
     errors: list[str] = field(default_factory=list)
 
 
-def concurrent(base_url: str, drill: list[dict], *, users: int = 30, seconds: float = 60, think: float = 1.0,
-               seed: int = 1, progress=None, headers=None) -> Concurrent:
+def concurrent(
+    base_url: str,
+    drill: list[dict],
+    *,
+    users: int = 30,
+    seconds: float = 60,
+    think: float = 1.0,
+    seed: int = 1,
+    progress=None,
+    headers=None,
+) -> Concurrent:
     """`users` simulated people, each with its own session, each making drill callbacks with `think` seconds
     between an answer and the next click, for `seconds`. Bounded: every loop ends at the deadline.
 
@@ -103,9 +113,14 @@ def concurrent(base_url: str, drill: list[dict], *, users: int = 30, seconds: fl
     answers = ctx.Queue()
     start = time.time() + 2.0  # every process started and signed in before anyone clicks
     deadline = start + seconds
-    procs = [ctx.Process(target=_user, args=(n, base_url, drill, start, deadline, think, seed, answers,
-                                                     headers(n) if headers else None),
-                         daemon=True) for n in range(users)]
+    procs = [
+        ctx.Process(
+            target=_user,
+            args=(n, base_url, drill, start, deadline, think, seed, answers, headers(n) if headers else None),
+            daemon=True,
+        )
+        for n in range(users)
+    ]
     for proc in procs:
         proc.start()
     finished, next_report = 0, time.time() + 5
@@ -123,8 +138,10 @@ def concurrent(base_url: str, drill: list[dict], *, users: int = 30, seconds: fl
             finished += 1
         if time.time() >= next_report and deadline > time.time():
             next_report += 5
-            progress(f"{users} users: {len(result.latencies_ms) + len(result.errors)} callbacks, "
-                     f"{deadline - time.time():.0f} s left")
+            progress(
+                f"{users} users: {len(result.latencies_ms) + len(result.errors)} callbacks, "
+                f"{deadline - time.time():.0f} s left"
+            )
     for proc in procs:
         proc.join(timeout=1)
         if proc.is_alive():
@@ -133,8 +150,17 @@ def concurrent(base_url: str, drill: list[dict], *, users: int = 30, seconds: fl
     return result
 
 
-def _user(n: int, base_url: str, drill: list[dict], start: float, deadline: float, think: float, seed: int,
-          answers, headers: dict[str, str] | None = None) -> None:
+def _user(
+    n: int,
+    base_url: str,
+    drill: list[dict],
+    start: float,
+    deadline: float,
+    think: float,
+    seed: int,
+    answers,
+    headers: dict[str, str] | None = None,
+) -> None:
     """One simulated person (in a process of its own): open the scorecard, then click until the deadline."""
     try:
         rng = random.Random(seed * 1000 + n)

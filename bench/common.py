@@ -31,9 +31,13 @@ def percentile(samples: Sequence[float], q: float) -> float:
 
 def summary(samples: Sequence[float]) -> dict[str, float | int]:
     """Count, median, p95, min and max of timings in milliseconds, rounded for reading."""
-    return {"n": len(samples), "p50": round(percentile(samples, 50), 2),
-            "p95": round(percentile(samples, 95), 2), "min": round(min(samples), 2),
-            "max": round(max(samples), 2)}
+    return {
+        "n": len(samples),
+        "p50": round(percentile(samples, 50), 2),
+        "p95": round(percentile(samples, 95), 2),
+        "min": round(min(samples), 2),
+        "max": round(max(samples), 2),
+    }
 
 
 class Steps:
@@ -52,8 +56,10 @@ class Steps:
         try:
             yield
         finally:
-            say(f"[{self.done}/{self.total}] {what}: {time.monotonic() - t:.1f} s "
-                f"(total {time.monotonic() - self.started:.0f} s)")
+            say(
+                f"[{self.done}/{self.total}] {what}: {time.monotonic() - t:.1f} s "
+                f"(total {time.monotonic() - self.started:.0f} s)"
+            )
 
 
 def say(line: str) -> None:
@@ -77,8 +83,9 @@ class BenchDatabases:
         if database_url:
             url = make_url(database_url)
             if not url.drivername.startswith(("postgresql", "postgres")):
-                raise SystemExit(f"python -m bench: DATABASE_URL must be PostgreSQL (or unset for SQLite), "
-                                 f"not {url.drivername}")
+                raise SystemExit(
+                    f"python -m bench: DATABASE_URL must be PostgreSQL (or unset for SQLite), not {url.drivername}"
+                )
             self.base = url.set(drivername="postgresql+psycopg")
 
     @property
@@ -89,8 +96,9 @@ class BenchDatabases:
         if self.base is None:
             return f"sqlite:///{self.workdir / (name + '.db')}"
         if name == self.base.database:
-            raise SystemExit(f"python -m bench: refusing to use the database DATABASE_URL names ({name}) for "
-                             "benchmark data")
+            raise SystemExit(
+                f"python -m bench: refusing to use the database DATABASE_URL names ({name}) for benchmark data"
+            )
         return self.base.set(database=name).render_as_string(hide_password=False)
 
     def create(self, name: str) -> str:
@@ -124,7 +132,8 @@ def child_env(database_url: str, instance: Path, **extra: str) -> dict[str, str]
     """The environment for a server or command-line process on a benchmark database: no sign-in (loopback
     only), and Redis only when the benchmark itself was given REDIS_URL."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AUTH_MODE", "INSTANCE_PATH")}
-    env.update({"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "AUTH_MODE": "none",
-                "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "AUTH_MODE": "none", "PYTHONUNBUFFERED": "1"}
+    )
     env.update(extra)
     return env

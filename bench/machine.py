@@ -11,16 +11,34 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-LIBRARIES = ("dash", "plotly", "flask", "flask-caching", "dash-bootstrap-components", "sqlalchemy", "pandas",
-             "psycopg", "gunicorn", "redis", "kaleido", "playwright", "requests")
+LIBRARIES = (
+    "dash",
+    "plotly",
+    "flask",
+    "flask-caching",
+    "dash-bootstrap-components",
+    "sqlalchemy",
+    "pandas",
+    "psycopg",
+    "gunicorn",
+    "redis",
+    "kaleido",
+    "playwright",
+    "requests",
+)
 
 
 def describe(database_url: str, *, cache: str) -> dict:
     """No host names, addresses or paths: the result is committed."""
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "memory_gib": _memory_gib(), "cpu": _cpu_model(),
-                    "os": platform.platform(terse=True), "python": platform.python_version()},
+        "machine": {
+            "cores": os.cpu_count(),
+            "memory_gib": _memory_gib(),
+            "cpu": _cpu_model(),
+            "os": platform.platform(terse=True),
+            "python": platform.python_version(),
+        },
         "libraries": {name: _version(name) for name in LIBRARIES},
         "browser": _chromium(),
         "database": _database(database_url),
@@ -57,8 +75,7 @@ def _cpu_model() -> str | None:
 
 def _chromium() -> str | None:
     try:
-        out = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True,
-                             timeout=30).stdout
+        out = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     return out.strip().splitlines()[0] if out.strip() else None
@@ -70,8 +87,10 @@ def _database(url: str) -> dict:
         with engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 version = conn.execute(text("SHOW server_version")).scalar_one()
-                settings = {name: conn.execute(text(f"SHOW {name}")).scalar_one()
-                            for name in ("shared_buffers", "work_mem", "effective_cache_size")}
+                settings = {
+                    name: conn.execute(text(f"SHOW {name}")).scalar_one()
+                    for name in ("shared_buffers", "work_mem", "effective_cache_size")
+                }
                 return {"kind": "postgresql", "version": version.split()[0], "settings": settings}
             version = conn.execute(text("SELECT sqlite_version()")).scalar_one()
             return {"kind": "sqlite", "version": version}

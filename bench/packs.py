@@ -65,8 +65,9 @@ def first_pack(base_url: str, chromium: str, flags: list[str], workdir: Path) ->
     return {"pack_seconds": round(first, 2), "pack_again_seconds": round(again, 2), "pack_kb": round(size / 1024)}
 
 
-def _downloader(n: int, base_url: str, chromium: str, flags: list[str], workdir: str, start: float,
-                deadline: float, answers) -> None:
+def _downloader(
+    n: int, base_url: str, chromium: str, flags: list[str], workdir: str, start: float, deadline: float, answers
+) -> None:
     """One person downloading packs one after another until the deadline (in a process of its own)."""
     from playwright.sync_api import sync_playwright
 
@@ -97,15 +98,34 @@ class Load:
     unfinished: int = 0  # packs still being made when the users stopped
 
 
-def load(base_url: str, drill: list[dict], chromium: str, flags: list[str], workdir: Path, *, users: int = 30,
-         downloaders: int = 3, seconds: float = 20, think: float = 1.0, seed: int = 1, progress=None) -> Load:
+def load(
+    base_url: str,
+    drill: list[dict],
+    chromium: str,
+    flags: list[str],
+    workdir: Path,
+    *,
+    users: int = 30,
+    downloaders: int = 3,
+    seconds: float = 20,
+    think: float = 1.0,
+    seed: int = 1,
+    progress=None,
+) -> Load:
     """`users` people clicking drill-downs for `seconds`; then the same again while `downloaders` more people
     download packs one after another. The users' callback latencies in both runs, and the packs' times."""
     progress = progress or (lambda _m: None)
     out = Load()
     progress(f"{users} users without packs, {seconds:.0f} s")
-    r = callbacks.concurrent(base_url, drill, users=users, seconds=seconds, think=think, seed=seed,
-                             headers=lambda n: user_headers(f"bench-user-{n}"))
+    r = callbacks.concurrent(
+        base_url,
+        drill,
+        users=users,
+        seconds=seconds,
+        think=think,
+        seed=seed,
+        headers=lambda n: user_headers(f"bench-user-{n}"),
+    )
     out.without_ms, out.errors = r.latencies_ms, list(r.errors)
     progress(f"{users} users with {downloaders} downloading packs, {seconds:.0f} s")
     ctx = multiprocessing.get_context("spawn")  # Playwright's own threads do not survive a fork
@@ -113,13 +133,26 @@ def load(base_url: str, drill: list[dict], chromium: str, flags: list[str], work
     # The downloaders' browsers start first; the clicking starts once their first pack is under way.
     start = time.time() + 8.0
     deadline = start + seconds
-    procs = [ctx.Process(target=_downloader, args=(n, base_url, chromium, flags, str(workdir), start - 4.0,
-                                                   deadline, answers), daemon=True) for n in range(downloaders)]
+    procs = [
+        ctx.Process(
+            target=_downloader,
+            args=(n, base_url, chromium, flags, str(workdir), start - 4.0, deadline, answers),
+            daemon=True,
+        )
+        for n in range(downloaders)
+    ]
     for p in procs:
         p.start()
     time.sleep(max(0.0, start - time.time()))
-    r = callbacks.concurrent(base_url, drill, users=users, seconds=seconds, think=think, seed=seed + 1,
-                             headers=lambda n: user_headers(f"bench-user-{n}"))
+    r = callbacks.concurrent(
+        base_url,
+        drill,
+        users=users,
+        seconds=seconds,
+        think=think,
+        seed=seed + 1,
+        headers=lambda n: user_headers(f"bench-user-{n}"),
+    )
     out.with_ms = r.latencies_ms
     out.errors += [f"with packs: {e}" for e in r.errors]
     # A pack still being made when the users stop is not waited for (the step would grow by a pack's time):
@@ -147,8 +180,13 @@ def load(base_url: str, drill: list[dict], chromium: str, flags: list[str], work
 
 def load_results(r: Load, users: int, downloaders: int) -> dict:
     """The load step's numbers for the results file."""
-    res: dict = {"load_users": users, "load_pack_downloaders": downloaders, "load_errors": len(r.errors),
-                 "load_packs_downloaded": len(r.pack_seconds), "load_packs_unfinished": r.unfinished}
+    res: dict = {
+        "load_users": users,
+        "load_pack_downloaders": downloaders,
+        "load_errors": len(r.errors),
+        "load_packs_downloaded": len(r.pack_seconds),
+        "load_packs_unfinished": r.unfinished,
+    }
     if r.without_ms:
         res["load_p50_ms_without_packs"] = round(percentile(r.without_ms, 50), 1)
         res["load_p95_ms_without_packs"] = round(percentile(r.without_ms, 95), 1)

@@ -47,8 +47,15 @@ def generate(workdir: Path, rows: int, seed: int = SEED) -> Path:
     if path.exists() and done.exists():
         say(f"    reusing {path.name}")
         return path
-    with tqdm(total=rows, unit=" rows", unit_scale=True, desc=f"    generating {rows:,} rows",
-              file=sys.stderr, leave=False, mininterval=BAR_INTERVAL) as bar:
+    with tqdm(
+        total=rows,
+        unit=" rows",
+        unit_scale=True,
+        desc=f"    generating {rows:,} rows",
+        file=sys.stderr,
+        leave=False,
+        mininterval=BAR_INTERVAL,
+    ) as bar:
         synthetic.write_csv(path, rows, seed, progress=bar.update)
     done.write_text(f"{rows} {seed}\n")
     return path
@@ -83,8 +90,15 @@ def load_in_process(sdb: ScaleDatabase, csv: Path) -> None:
     from data_access.importer import import_file
 
     t = time.perf_counter()
-    with tqdm(total=csv.stat().st_size, unit="B", unit_scale=True, desc=f"    importing {sdb.rows:,} rows",
-              file=sys.stderr, leave=False, mininterval=BAR_INTERVAL) as bar:
+    with tqdm(
+        total=csv.stat().st_size,
+        unit="B",
+        unit_scale=True,
+        desc=f"    importing {sdb.rows:,} rows",
+        file=sys.stderr,
+        leave=False,
+        mininterval=BAR_INTERVAL,
+    ) as bar:
         result = import_file(csv, actor="bench", progress=bar.update)
     sdb.load_seconds = time.perf_counter() - t
     if result.added != sdb.rows:
@@ -106,8 +120,13 @@ def load_with_cli(sdb: ScaleDatabase, csv: Path, workdir: Path) -> ImportTiming:
     t = time.perf_counter()
     quiet = [] if sys.stderr.isatty() else ["--quiet"]  # its progress bar, on a terminal only
     say(f"    board-dashboard import {csv.name} ...")
-    proc = subprocess.run([str(VENV_BIN / "board-dashboard"), "import", str(csv), *quiet], env=env,
-                          stdout=subprocess.PIPE, stderr=None, text=True)
+    proc = subprocess.run(
+        [str(VENV_BIN / "board-dashboard"), "import", str(csv), *quiet],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=None,
+        text=True,
+    )
     seconds = time.perf_counter() - t
     if proc.returncode != 0:
         raise RuntimeError(f"board-dashboard import failed ({proc.returncode}): {proc.stdout.strip()}")
@@ -180,8 +199,9 @@ def time_queries(sdb: ScaleDatabase, seed: int = SEED) -> QueryTimings:
             drill = ("board_drill", queries.drill_rows.uncached, (indicator, period, areas))
             calls += [drill] * DRILL_REPEATS
     for indicator, area, period in _synthetic_points(rng, DRILL_POINTS):
-        calls += [("synthetic_drill", queries.drill_rows.uncached,
-                   (indicator, period, _neighbours(area)))] * DRILL_REPEATS
+        calls += [
+            ("synthetic_drill", queries.drill_rows.uncached, (indicator, period, _neighbours(area)))
+        ] * DRILL_REPEATS
     lone = synthetic.area_codes()[rng.randrange(synthetic.LOCAL_AUTHORITIES)]
     calls += [("synthetic_scorecard", queries.headline_observations.uncached, ((lone,),))] * SCORECARD_REPEATS
     for _kind, fn, args in calls[::3]:  # warm the connection pool and the database's buffers: not timed
@@ -204,9 +224,13 @@ def _synthetic_points(rng: random.Random, n: int) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
     with engine.connect() as conn:
         top = conn.execute(select(func.max(Observation.id))).scalar_one()
-        stmt = (select(Indicator.code, Area.code, Period.code).select_from(Observation)
-                .join(Indicator, Indicator.id == Observation.indicator_id)
-                .join(Area, Area.id == Observation.area_id).join(Period, Period.id == Observation.period_id))
+        stmt = (
+            select(Indicator.code, Area.code, Period.code)
+            .select_from(Observation)
+            .join(Indicator, Indicator.id == Observation.indicator_id)
+            .join(Area, Area.id == Observation.area_id)
+            .join(Period, Period.id == Observation.period_id)
+        )
         tries = 0
         while len(out) < n and tries < 50 * n:
             tries += 1
@@ -225,9 +249,15 @@ def _neighbours(area: str) -> tuple[str, ...]:
 def scale_entry(sdb: ScaleDatabase, timings: QueryTimings) -> dict:
     """One entry of `scale` in the results."""
     headline = [ms for kind in HEADLINE_KINDS for ms in timings.samples.get(kind, [])]
-    queries_ = {kind: {**summary(samples), "rows_returned_median": int(percentile(timings.rows[kind], 50))}
-                for kind, samples in sorted(timings.samples.items())}
-    return {"rows": sdb.rows, "table_rows": sdb.total_rows, "load_seconds": round(sdb.load_seconds, 1),
-            "query_ms_p95": round(percentile(headline, 95), 2),
-            "query_ms_p50": round(percentile(headline, 50), 2),
-            "queries": queries_}
+    queries_ = {
+        kind: {**summary(samples), "rows_returned_median": int(percentile(timings.rows[kind], 50))}
+        for kind, samples in sorted(timings.samples.items())
+    }
+    return {
+        "rows": sdb.rows,
+        "table_rows": sdb.total_rows,
+        "load_seconds": round(sdb.load_seconds, 1),
+        "query_ms_p95": round(percentile(headline, 95), 2),
+        "query_ms_p50": round(percentile(headline, 50), 2),
+        "queries": queries_,
+    }

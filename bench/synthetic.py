@@ -39,27 +39,81 @@ LABEL = "synthetic"
 
 # Plausible values for each breakdown dimension of the registry (the registry names dimensions, not values).
 BREAKDOWN_VALUES: dict[str, tuple[str, ...]] = {
-    "source": ("individual", "family_member", "schools", "education_services", "gp", "health_visitor",
-               "school_nurse", "other_health", "housing", "la_services", "police", "other_legal_agency",
-               "other", "anonymous", "unknown"),
+    "source": (
+        "individual",
+        "family_member",
+        "schools",
+        "education_services",
+        "gp",
+        "health_visitor",
+        "school_nurse",
+        "other_health",
+        "housing",
+        "la_services",
+        "police",
+        "other_legal_agency",
+        "other",
+        "anonymous",
+        "unknown",
+    ),
     "mash_rag_rating": ("red", "amber", "green"),
     "category": ("neglect", "emotional", "physical", "sexual", "multiple"),
     "initial_category": ("neglect", "emotional", "physical", "sexual", "multiple"),
     "age_band": ("under_1", "1_to_4", "5_to_9", "10_to_15", "16_plus"),
-    "placement_type": ("foster_care", "placed_for_adoption", "placed_with_parents", "independent_living",
-                       "residential_childrens_home", "residential_special_school", "secure_unit", "other"),
-    "legal_status": ("interim_care_order", "full_care_order", "placement_order", "section_20",
-                     "police_protection", "emergency_protection_order", "youth_justice_legal_status"),
-    "course": ("introduction_to_safeguarding_children", "multi_agency_safeguarding_and_child_protection",
-               "child_sexual_exploitation", "neglect", "domestic_abuse", "working_with_resistant_families",
-               "ending_harmful_practices_multi_agency_workshop", "safeguarding_week", "serious_case_reviews"),
-    "organisation": ("police", "acute_hospital_trust", "community_health", "clinical_commissioning_group",
-                     "childrens_social_care", "early_help", "schools", "early_years", "probation",
-                     "community_rehabilitation_company", "housing", "voluntary_sector",
-                     "youth_offending_service"),
+    "placement_type": (
+        "foster_care",
+        "placed_for_adoption",
+        "placed_with_parents",
+        "independent_living",
+        "residential_childrens_home",
+        "residential_special_school",
+        "secure_unit",
+        "other",
+    ),
+    "legal_status": (
+        "interim_care_order",
+        "full_care_order",
+        "placement_order",
+        "section_20",
+        "police_protection",
+        "emergency_protection_order",
+        "youth_justice_legal_status",
+    ),
+    "course": (
+        "introduction_to_safeguarding_children",
+        "multi_agency_safeguarding_and_child_protection",
+        "child_sexual_exploitation",
+        "neglect",
+        "domestic_abuse",
+        "working_with_resistant_families",
+        "ending_harmful_practices_multi_agency_workshop",
+        "safeguarding_week",
+        "serious_case_reviews",
+    ),
+    "organisation": (
+        "police",
+        "acute_hospital_trust",
+        "community_health",
+        "clinical_commissioning_group",
+        "childrens_social_care",
+        "early_help",
+        "schools",
+        "early_years",
+        "probation",
+        "community_rehabilitation_company",
+        "housing",
+        "voluntary_sector",
+        "youth_offending_service",
+    ),
     "sex": ("female", "male"),
-    "ethnicity": ("white", "mixed", "asian_or_asian_british", "black_or_black_british", "other_ethnic_group",
-                  "not_stated"),
+    "ethnicity": (
+        "white",
+        "mixed",
+        "asian_or_asian_british",
+        "black_or_black_british",
+        "other_ethnic_group",
+        "not_stated",
+    ),
     "team": ("mash", "assessment", "children_with_disabilities", "out_of_hours"),
 }
 GENERIC_VALUES = ("part_a", "part_b", "part_c")  # a dimension added to the registry that is not listed above
@@ -96,8 +150,12 @@ def _plans() -> list[_Plan]:
                 values = CARE_LEAVER_AGE_BANDS
             parts.append((dim, values))
         # Shares of one whole say so in their title, e.g. "Contacts by source (share)"; others are rates.
-        share = (spec.unit == "percent" and bool(parts) and all(d in PARTITIONS for d in spec.breakdowns)
-                 and "share" in spec.title.lower())
+        share = (
+            spec.unit == "percent"
+            and bool(parts)
+            and all(d in PARTITIONS for d in spec.breakdowns)
+            and "share" in spec.title.lower()
+        )
         plans.append(_Plan(spec, share, tuple(parts)))
     return plans
 
@@ -137,8 +195,9 @@ def capacity(areas: int = LOCAL_AUTHORITIES, years: int = YEARS) -> int:
     return block_size() * areas * len(periods(years))
 
 
-def generate(rows: int, seed: int, *, areas: int = LOCAL_AUTHORITIES, years: int = YEARS,
-             source_document: str = LABEL) -> Iterator[list[str]]:
+def generate(
+    rows: int, seed: int, *, areas: int = LOCAL_AUTHORITIES, years: int = YEARS, source_document: str = LABEL
+) -> Iterator[list[str]]:
     """Yield exactly `rows` rows in the import format (COLUMNS order), each figure once.
 
     The rows come in whole blocks of one area and one period (every indicator and breakdown), spread evenly
@@ -152,8 +211,10 @@ def generate(rows: int, seed: int, *, areas: int = LOCAL_AUTHORITIES, years: int
     if rows < 1:
         raise SyntheticError("ask for at least one row")
     if rows > per_block * blocks:
-        raise SyntheticError(f"{rows:,} rows is more than {areas} areas x {years} years can hold "
-                             f"({per_block * blocks:,}); pass more years")
+        raise SyntheticError(
+            f"{rows:,} rows is more than {areas} areas x {years} years can hold "
+            f"({per_block * blocks:,}); pass more years"
+        )
     rng = random.Random(seed)
     # Children aged 0-17 in each authority: from about 20,000 (a small shire district) to 300,000.
     population = [int(rng.lognormvariate(11.0, 0.6)) + 15_000 for _ in codes]
@@ -174,14 +235,16 @@ def generate(rows: int, seed: int, *, areas: int = LOCAL_AUTHORITIES, years: int
                 return
 
 
-def _block(rng: random.Random, plans: list[_Plan], area: str, period: str, scale: float,
-           source_document: str) -> Iterator[list[str]]:
+def _block(
+    rng: random.Random, plans: list[_Plan], area: str, period: str, scale: float, source_document: str
+) -> Iterator[list[str]]:
     for plan in plans:
         spec = plan.spec
         unit = spec.unit
 
-        def row(dim: str, value: str, v: str, num: str = "", den: str = "", code: str = spec.code,
-                unit: str = unit) -> list[str]:
+        def row(
+            dim: str, value: str, v: str, num: str = "", den: str = "", code: str = spec.code, unit: str = unit
+        ) -> list[str]:
             return [code, area, period, dim, value, v, num, den, unit, source_document, "", LABEL, ""]
 
         if unit == "count":
@@ -267,8 +330,9 @@ def _pct(n: int, d: int) -> str:
     return str(int(v)) if v.is_integer() else str(v)
 
 
-def write_csv(path: Path | str, rows: int, seed: int, *, progress: Callable[[int], None] | None = None,
-              **kwargs) -> int:
+def write_csv(
+    path: Path | str, rows: int, seed: int, *, progress: Callable[[int], None] | None = None, **kwargs
+) -> int:
     """Stream `rows` synthetic rows to a UTF-8 CSV file in the import format; return the number written.
 
     The file name must say "synthetic", and the file may not go into the bundled dataset. `progress(n)` is
@@ -276,8 +340,7 @@ def write_csv(path: Path | str, rows: int, seed: int, *, progress: Callable[[int
     """
     path = Path(path)
     if LABEL not in path.name.lower():
-        raise SyntheticError(f"the file name must say it is synthetic (e.g. observations_{LABEL}.csv), "
-                             f"not {path.name}")
+        raise SyntheticError(f"the file name must say it is synthetic (e.g. observations_{LABEL}.csv), not {path.name}")
     if path.resolve().is_relative_to(DATASET_DIR.resolve()):
         raise SyntheticError("synthetic data never goes into the bundled dataset folder")
     n = 0
@@ -309,9 +372,17 @@ def register_areas(database_url: str, n: int = LOCAL_AUTHORITIES) -> int:
     try:
         with engine.begin() as conn:
             have = set(conn.execute(select(Area.code).where(Area.code.like(f"{AREA_PREFIX}%"))).scalars())
-            new = [{"code": c, "name": f"Authority {c[len(AREA_PREFIX):]} ({LABEL})",
-                    "kind": "local_authority", "board_id": None, "ons_code": None}
-                   for c in area_codes(n) if c not in have]
+            new = [
+                {
+                    "code": c,
+                    "name": f"Authority {c[len(AREA_PREFIX) :]} ({LABEL})",
+                    "kind": "local_authority",
+                    "board_id": None,
+                    "ons_code": None,
+                }
+                for c in area_codes(n)
+                if c not in have
+            ]
             if new:
                 conn.execute(Area.__table__.insert(), new)
     finally:
@@ -320,16 +391,27 @@ def register_areas(database_url: str, n: int = LOCAL_AUTHORITIES) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bench.synthetic", description=(
-        "Write synthetic observations (made-up figures, labelled synthetic) in the import format, or "
-        "register the synthetic local authorities in a benchmark database."))
+    p = argparse.ArgumentParser(
+        prog="python -m bench.synthetic",
+        description=(
+            "Write synthetic observations (made-up figures, labelled synthetic) in the import format, or "
+            "register the synthetic local authorities in a benchmark database."
+        ),
+    )
     p.add_argument("--rows", type=int, default=10_000, help="how many rows (default 10,000)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--years", type=int, default=YEARS, help=f"financial years from {FIRST_YEAR}-"
-                                                            f"{(FIRST_YEAR + 1) % 100:02d} (default {YEARS})")
+    p.add_argument(
+        "--years",
+        type=int,
+        default=YEARS,
+        help=f"financial years from {FIRST_YEAR}-{(FIRST_YEAR + 1) % 100:02d} (default {YEARS})",
+    )
     p.add_argument("--out", help="the CSV file to write; its name must contain 'synthetic'")
-    p.add_argument("--register-areas", metavar="DATABASE_URL",
-                   help="add the synthetic local authorities to this benchmark database")
+    p.add_argument(
+        "--register-areas",
+        metavar="DATABASE_URL",
+        help="add the synthetic local authorities to this benchmark database",
+    )
     args = p.parse_args(argv)
     if not args.out and not args.register_areas:
         p.error("give --out FILE, --register-areas DATABASE_URL, or both")

@@ -81,27 +81,57 @@ def sign_off(_clicks, refresh):
 
 
 def register(app: dash.Dash) -> None:
-    app.callback(Output(ids.BOARD_ATTENDANCE, "children"), Output(ids.BOARD_ACTIONS, "children"),
-                 Input(ids.VIEW, "data"), Input(ids.BOARD_REFRESH, "data"))(draw_business)
-    app.callback(Output(ids.BOARD_RULE_STATUS, "children"), Output(ids.BOARD_REFRESH, "data"),
-                 Input(ids.BOARD_RULE_SAVE, "n_clicks"), State(ids.BOARD_RULE_INPUT, "value"),
-                 State(ids.VIEW, "data"), prevent_initial_call=True)(save_rule)
-    app.callback(Output(ids.BOARD_RECORD_GRID, "children"), Output(ids.BOARD_AGENCY_FORM, "children"),
-                 Input(ids.VIEW, "data"),
-                 Input(ids.BOARD_REFRESH, "data"))(draw_record_grid)
-    app.callback(Output(ids.BOARD_RECORD_STATUS, "children"), Input(ids.BOARD_RECORD_SAVE, "n_clicks"),
-                 State(ids.BOARD_RECORD_DATE, "value"), State(ids.BOARD_RECORD_KIND, "value"),
-                 State(ids.board_mark("status", ALL), "value"), State(ids.board_mark("deputy", ALL), "value"),
-                 State(ids.VIEW, "data"), prevent_initial_call=True)(save_attendance)
-    app.callback(Output(ids.BOARD_RECORD_STATUS, "children", allow_duplicate=True),
-                 Output(ids.BOARD_REFRESH, "data", allow_duplicate=True),
-                 Input(ids.BOARD_AGENCY_ADD, "n_clicks"), State(ids.BOARD_AGENCY_NAME, "value"),
-                 State(ids.VIEW, "data"), State(ids.BOARD_REFRESH, "data"), prevent_initial_call=True)(add_agency)
-    app.callback(Output(ids.BOARD_ACTION_STATUS, "children"), Output(ids.BOARD_REFRESH, "data", allow_duplicate=True),
-                 Input(ids.board_action("evidence-save", ALL), "n_clicks"),
-                 State(ids.board_action("evidence", ALL), "value"), State(ids.BOARD_REFRESH, "data"),
-                 prevent_initial_call=True)(save_evidence)
-    app.callback(Output(ids.BOARD_ACTION_STATUS, "children", allow_duplicate=True),
-                 Output(ids.BOARD_REFRESH, "data", allow_duplicate=True),
-                 Input(ids.board_action("sign-off", ALL), "n_clicks"), State(ids.BOARD_REFRESH, "data"),
-                 prevent_initial_call=True)(sign_off)
+    app.callback(
+        Output(ids.BOARD_ATTENDANCE, "children"),
+        Output(ids.BOARD_ACTIONS, "children"),
+        Input(ids.VIEW, "data"),
+        Input(ids.BOARD_REFRESH, "data"),
+    )(draw_business)
+    app.callback(
+        Output(ids.BOARD_RULE_STATUS, "children"),
+        Output(ids.BOARD_REFRESH, "data"),
+        Input(ids.BOARD_RULE_SAVE, "n_clicks"),
+        State(ids.BOARD_RULE_INPUT, "value"),
+        State(ids.VIEW, "data"),
+        prevent_initial_call=True,
+    )(save_rule)
+    app.callback(
+        Output(ids.BOARD_RECORD_GRID, "children"),
+        Output(ids.BOARD_AGENCY_FORM, "children"),
+        Input(ids.VIEW, "data"),
+        Input(ids.BOARD_REFRESH, "data"),
+    )(draw_record_grid)
+    app.callback(
+        Output(ids.BOARD_RECORD_STATUS, "children"),
+        Input(ids.BOARD_RECORD_SAVE, "n_clicks"),
+        State(ids.BOARD_RECORD_DATE, "value"),
+        State(ids.BOARD_RECORD_KIND, "value"),
+        State(ids.board_mark("status", ALL), "value"),
+        State(ids.board_mark("deputy", ALL), "value"),
+        State(ids.VIEW, "data"),
+        prevent_initial_call=True,
+    )(save_attendance)
+    app.callback(
+        Output(ids.BOARD_RECORD_STATUS, "children", allow_duplicate=True),
+        Output(ids.BOARD_REFRESH, "data", allow_duplicate=True),
+        Input(ids.BOARD_AGENCY_ADD, "n_clicks"),
+        State(ids.BOARD_AGENCY_NAME, "value"),
+        State(ids.VIEW, "data"),
+        State(ids.BOARD_REFRESH, "data"),
+        prevent_initial_call=True,
+    )(add_agency)
+    app.callback(
+        Output(ids.BOARD_ACTION_STATUS, "children"),
+        Output(ids.BOARD_REFRESH, "data", allow_duplicate=True),
+        Input(ids.board_action("evidence-save", ALL), "n_clicks"),
+        State(ids.board_action("evidence", ALL), "value"),
+        State(ids.BOARD_REFRESH, "data"),
+        prevent_initial_call=True,
+    )(save_evidence)
+    app.callback(
+        Output(ids.BOARD_ACTION_STATUS, "children", allow_duplicate=True),
+        Output(ids.BOARD_REFRESH, "data", allow_duplicate=True),
+        Input(ids.board_action("sign-off", ALL), "n_clicks"),
+        State(ids.BOARD_REFRESH, "data"),
+        prevent_initial_call=True,
+    )(sign_off)

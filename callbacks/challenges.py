@@ -65,8 +65,9 @@ def chair_action(_clicks, selected, response):
     trigger = _clicked()
     if not selected or trigger is None:
         raise dash.exceptions.PreventUpdate
-    return _acted(cases.act_on_challenge(current_user(), selected["id"], selected["version"], trigger["action"],
-                                         response))
+    return _acted(
+        cases.act_on_challenge(current_user(), selected["id"], selected["version"], trigger["action"], response)
+    )
 
 
 def draw_drafts(data, _refresh):
@@ -95,30 +96,63 @@ def dismiss(_clicks):
 
 
 def register(app: dash.Dash) -> None:
-    app.callback(Output(ids.CHALLENGES_GRID, "rowData"), Output(ids.CHALLENGES_SUMMARY, "children"),
-                 Output(ids.CHALLENGES_OWNER_FILTER, "options"), Output(ids.CHALLENGES_DOMAIN_FILTER, "options"),
-                 Output(ids.CHALLENGES_MEETING_FILTER, "options"),
-                 Input(ids.VIEW, "data"), Input(ids.CHALLENGES_STATUS_FILTER, "value"),
-                 Input(ids.CHALLENGES_OWNER_FILTER, "value"), Input(ids.CHALLENGES_DOMAIN_FILTER, "value"),
-                 Input(ids.CHALLENGES_MEETING_FILTER, "value"), Input(ids.CHALLENGES_REFRESH, "data"))(draw_log)
-    app.callback(Output(ids.CHALLENGES_GRID, "exportDataAsCsv"), Input(ids.CHALLENGES_EXPORT, "n_clicks"),
-                 prevent_initial_call=True)(export_log)
-    app.callback(Output(ids.CHALLENGE_DETAIL, "children"), Output(ids.CHALLENGE_SELECTED, "data"),
-                 Input(ids.CHALLENGES_GRID, "selectedRows"), Input(ids.CHALLENGES_REFRESH, "data"),
-                 State(ids.CHALLENGE_SELECTED, "data"), prevent_initial_call=True)(show_selected)
-    app.callback(Output(ids.CHALLENGE_ACTION_STATUS, "children"), Output(ids.CHALLENGES_REFRESH, "data"),
-                 Input(ids.CHALLENGE_EDIT_SAVE, "n_clicks"), State(ids.CHALLENGE_SELECTED, "data"),
-                 State(ids.CHALLENGE_EDIT_QUESTION, "value"), prevent_initial_call=True)(edit_question)
-    app.callback(Output(ids.CHALLENGE_ACTION_STATUS, "children", allow_duplicate=True),
-                 Output(ids.CHALLENGES_REFRESH, "data", allow_duplicate=True),
-                 Input(ids.challenge_action(ALL), "n_clicks"), State(ids.CHALLENGE_SELECTED, "data"),
-                 State(ids.CHALLENGE_RESPONSE, "value"), prevent_initial_call=True)(chair_action)
+    app.callback(
+        Output(ids.CHALLENGES_GRID, "rowData"),
+        Output(ids.CHALLENGES_SUMMARY, "children"),
+        Output(ids.CHALLENGES_OWNER_FILTER, "options"),
+        Output(ids.CHALLENGES_DOMAIN_FILTER, "options"),
+        Output(ids.CHALLENGES_MEETING_FILTER, "options"),
+        Input(ids.VIEW, "data"),
+        Input(ids.CHALLENGES_STATUS_FILTER, "value"),
+        Input(ids.CHALLENGES_OWNER_FILTER, "value"),
+        Input(ids.CHALLENGES_DOMAIN_FILTER, "value"),
+        Input(ids.CHALLENGES_MEETING_FILTER, "value"),
+        Input(ids.CHALLENGES_REFRESH, "data"),
+    )(draw_log)
+    app.callback(
+        Output(ids.CHALLENGES_GRID, "exportDataAsCsv"),
+        Input(ids.CHALLENGES_EXPORT, "n_clicks"),
+        prevent_initial_call=True,
+    )(export_log)
+    app.callback(
+        Output(ids.CHALLENGE_DETAIL, "children"),
+        Output(ids.CHALLENGE_SELECTED, "data"),
+        Input(ids.CHALLENGES_GRID, "selectedRows"),
+        Input(ids.CHALLENGES_REFRESH, "data"),
+        State(ids.CHALLENGE_SELECTED, "data"),
+        prevent_initial_call=True,
+    )(show_selected)
+    app.callback(
+        Output(ids.CHALLENGE_ACTION_STATUS, "children"),
+        Output(ids.CHALLENGES_REFRESH, "data"),
+        Input(ids.CHALLENGE_EDIT_SAVE, "n_clicks"),
+        State(ids.CHALLENGE_SELECTED, "data"),
+        State(ids.CHALLENGE_EDIT_QUESTION, "value"),
+        prevent_initial_call=True,
+    )(edit_question)
+    app.callback(
+        Output(ids.CHALLENGE_ACTION_STATUS, "children", allow_duplicate=True),
+        Output(ids.CHALLENGES_REFRESH, "data", allow_duplicate=True),
+        Input(ids.challenge_action(ALL), "n_clicks"),
+        State(ids.CHALLENGE_SELECTED, "data"),
+        State(ids.CHALLENGE_RESPONSE, "value"),
+        prevent_initial_call=True,
+    )(chair_action)
     app.callback(Output(ids.DRAFTS, "children"), Input(ids.VIEW, "data"), Input(ids.CHALLENGES_REFRESH, "data"))(
-        draw_drafts)
-    app.callback(Output(ids.DRAFTS_STATUS, "children"), Output(ids.CHALLENGES_REFRESH, "data", allow_duplicate=True),
-                 Input(ids.draft_field("raise", ALL), "n_clicks"), State(ids.draft_field("question", ALL), "value"),
-                 State(ids.draft_field("owner", ALL), "value"), State(ids.VIEW, "data"),
-                 prevent_initial_call=True)(raise_draft)
-    app.callback(Output(ids.DRAFTS_STATUS, "children", allow_duplicate=True),
-                 Output(ids.CHALLENGES_REFRESH, "data", allow_duplicate=True),
-                 Input(ids.draft_field("dismiss", ALL), "n_clicks"), prevent_initial_call=True)(dismiss)
+        draw_drafts
+    )
+    app.callback(
+        Output(ids.DRAFTS_STATUS, "children"),
+        Output(ids.CHALLENGES_REFRESH, "data", allow_duplicate=True),
+        Input(ids.draft_field("raise", ALL), "n_clicks"),
+        State(ids.draft_field("question", ALL), "value"),
+        State(ids.draft_field("owner", ALL), "value"),
+        State(ids.VIEW, "data"),
+        prevent_initial_call=True,
+    )(raise_draft)
+    app.callback(
+        Output(ids.DRAFTS_STATUS, "children", allow_duplicate=True),
+        Output(ids.CHALLENGES_REFRESH, "data", allow_duplicate=True),
+        Input(ids.draft_field("dismiss", ALL), "n_clicks"),
+        prevent_initial_call=True,
+    )(dismiss)

@@ -42,11 +42,18 @@ def drill_by_key(_presses, data: dict):
 
 
 def register(app: dash.Dash) -> None:
-    app.callback(Output(ids.DOMAIN_CHARTS, "children"), Input(ids.VIEW, "data"),
-                 State(ids.PAGE_DOMAIN, "data"))(draw_domain)
-    app.callback(Output(ids.DRILL_PANEL, "children"),
-                 Input(ids.chart(ALL, ALL), "clickData"), State(ids.VIEW, "data"),
-                 prevent_initial_call=True)(drill)
-    app.callback(Output(ids.DRILL_PANEL, "children", allow_duplicate=True),
-                 Input({"type": DRILL_POINT, "chart": ALL, "series": ALL, "point": ALL}, "n_clicks"),
-                 State(ids.VIEW, "data"), prevent_initial_call=True)(drill_by_key)
+    app.callback(Output(ids.DOMAIN_CHARTS, "children"), Input(ids.VIEW, "data"), State(ids.PAGE_DOMAIN, "data"))(
+        draw_domain
+    )
+    app.callback(
+        Output(ids.DRILL_PANEL, "children"),
+        Input(ids.chart(ALL, ALL), "clickData"),
+        State(ids.VIEW, "data"),
+        prevent_initial_call=True,
+    )(drill)
+    app.callback(
+        Output(ids.DRILL_PANEL, "children", allow_duplicate=True),
+        Input({"type": DRILL_POINT, "chart": ALL, "series": ALL, "point": ALL}, "n_clicks"),
+        State(ids.VIEW, "data"),
+        prevent_initial_call=True,
+    )(drill_by_key)

@@ -22,8 +22,15 @@ def export_csv(_n):
 
 
 def register(app: dash.Dash) -> None:
-    app.callback(Output(ids.EXCEPTIONS_GRID, "rowData"), Output(ids.EXCEPTIONS_SUMMARY, "children"),
-                 Output(ids.EXCEPTIONS_GRID, "columnDefs"),
-                 Input(ids.VIEW, "data"), Input(ids.EXCEPTIONS_NOT_RATED, "value"))(draw_exceptions)
-    app.callback(Output(ids.EXCEPTIONS_GRID, "exportDataAsCsv"), Input(ids.EXCEPTIONS_EXPORT, "n_clicks"),
-                 prevent_initial_call=True)(export_csv)
+    app.callback(
+        Output(ids.EXCEPTIONS_GRID, "rowData"),
+        Output(ids.EXCEPTIONS_SUMMARY, "children"),
+        Output(ids.EXCEPTIONS_GRID, "columnDefs"),
+        Input(ids.VIEW, "data"),
+        Input(ids.EXCEPTIONS_NOT_RATED, "value"),
+    )(draw_exceptions)
+    app.callback(
+        Output(ids.EXCEPTIONS_GRID, "exportDataAsCsv"),
+        Input(ids.EXCEPTIONS_EXPORT, "n_clicks"),
+        prevent_initial_call=True,
+    )(export_csv)

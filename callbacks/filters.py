@@ -26,10 +26,14 @@ def period_options(data: dict):
 def register(app: dash.Dash) -> None:
     app.callback(
         Output(ids.URL, "search"),
-        Input(ids.FILTER_BOARD, "value"), Input(ids.FILTER_AREA, "value"), Input(ids.FILTER_PERIOD, "value"),
-        State(ids.URL, "search"), prevent_initial_call=True,
+        Input(ids.FILTER_BOARD, "value"),
+        Input(ids.FILTER_AREA, "value"),
+        Input(ids.FILTER_PERIOD, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
     )(on_filter_change)
     app.callback(
-        Output(ids.FILTER_PERIOD, "options"), Output(ids.DATA_AS_OF, "children"),
+        Output(ids.FILTER_PERIOD, "options"),
+        Output(ids.DATA_AS_OF, "children"),
         Input(ids.VIEW, "data"),
     )(period_options)

@@ -19,5 +19,6 @@ def draw_indicator(data: dict, pathname: str):
 
 
 def register(app: dash.Dash) -> None:
-    app.callback(Output(ids.INDICATOR_CONTENT, "children"), Input(ids.VIEW, "data"),
-                 State(ids.URL, "pathname"))(draw_indicator)
+    app.callback(Output(ids.INDICATOR_CONTENT, "children"), Input(ids.VIEW, "data"), State(ids.URL, "pathname"))(
+        draw_indicator
+    )

@@ -21,8 +21,10 @@ from layouts.content import scorecard_sections
 from layouts.overview import PACK_PROGRESS, PACK_PROGRESS_BOX, PACK_PROGRESS_TEXT, PACK_TICKET, pack_progress
 
 log = logging.getLogger(__name__)
-UNAVAILABLE = ("The board pack could not be made just now. Try again in a few minutes; if it keeps failing, tell "
-               "the administrator.")
+UNAVAILABLE = (
+    "The board pack could not be made just now. Try again in a few minutes; if it keeps failing, tell "
+    "the administrator."
+)
 # Packs run below web workers' priority: on a shared host the pages stay quick while a pack is made.
 PACK_NICENESS = 10
 
@@ -66,8 +68,10 @@ def make_pack(jobs: PackJobs, server, set_progress, ticket: str | None):
             log.exception("the board pack could not be made")
             return dash.no_update, UNAVAILABLE
     shared = " (the same pack, already made for these figures)" if got.reused else ""
-    return (dcc.send_bytes(got.pdf, got.filename),
-            f"Board pack ready ({len(got.pdf) / 1024:.0f} KB): {got.filename}{shared}.")
+    return (
+        dcc.send_bytes(got.pdf, got.filename),
+        f"Board pack ready ({len(got.pdf) / 1024:.0f} KB): {got.filename}{shared}.",
+    )
 
 
 def _lower_priority() -> None:
@@ -85,16 +89,26 @@ def register(app: dash.Dash) -> None:
     app.callback(Output(ids.SCORECARD, "children"), Input(ids.VIEW, "data"))(draw_scorecard)
     jobs = PackJobs.for_settings(app.server.config["BOARD_SETTINGS"])
     server = app.server
-    app.callback(Output(PACK_TICKET, "data"), Output(ids.PACK_STATUS, "children"),
-                 Input(ids.PACK_BUTTON, "n_clicks"), State(ids.VIEW, "data"), prevent_initial_call=True)(
-        lambda n, data: ask_for_pack(jobs, n, data))
+    app.callback(
+        Output(PACK_TICKET, "data"),
+        Output(ids.PACK_STATUS, "children"),
+        Input(ids.PACK_BUTTON, "n_clicks"),
+        State(ids.VIEW, "data"),
+        prevent_initial_call=True,
+    )(lambda n, data: ask_for_pack(jobs, n, data))
 
-    @app.callback(Output(ids.PACK_DOWNLOAD, "data"), Output(ids.PACK_STATUS, "children", allow_duplicate=True),
-                  Input(PACK_TICKET, "data"), prevent_initial_call=True, background=True,
-                  progress=[Output(PACK_PROGRESS, "value"), Output(PACK_PROGRESS, "max"),
-                            Output(PACK_PROGRESS_TEXT, "children")],
-                  progress_default=["0", "1", ""],
-                  running=[(Output(ids.PACK_BUTTON, "disabled"), True, False),
-                           (Output(PACK_PROGRESS_BOX, "hidden"), False, True)])
+    @app.callback(
+        Output(ids.PACK_DOWNLOAD, "data"),
+        Output(ids.PACK_STATUS, "children", allow_duplicate=True),
+        Input(PACK_TICKET, "data"),
+        prevent_initial_call=True,
+        background=True,
+        progress=[Output(PACK_PROGRESS, "value"), Output(PACK_PROGRESS, "max"), Output(PACK_PROGRESS_TEXT, "children")],
+        progress_default=["0", "1", ""],
+        running=[
+            (Output(ids.PACK_BUTTON, "disabled"), True, False),
+            (Output(PACK_PROGRESS_BOX, "hidden"), False, True),
+        ],
+    )
     def pack_job(set_progress, ticket):
         return make_pack(jobs, server, set_progress, ticket)

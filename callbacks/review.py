@@ -42,9 +42,12 @@ def draw_challenges(data: dict, pathname: str, _refresh):
     if page is None:
         raise dash.exceptions.PreventUpdate
     draft = page.draft
-    return (challenge_list(page.challenges), page.target.as_data(with_version=False),
-            indicator_draft(draft, can_raise=page.can_raise),
-            {"question": draft.question, "owner": draft.owner} if draft else None)
+    return (
+        challenge_list(page.challenges),
+        page.target.as_data(with_version=False),
+        indicator_draft(draft, can_raise=page.can_raise),
+        {"question": draft.question, "owner": draft.owner} if draft else None,
+    )
 
 
 def use_draft(n, draft):
@@ -64,27 +67,51 @@ def raise_challenge(n, question, owner, due, meeting, target):
 
 
 def register(app: dash.Dash) -> None:
-    app.callback(Output(ids.COMMENTARY_VIEW, "children"), Output(ids.COMMENTARY_TEXT, "value"),
-                 Output(ids.COMMENTARY_TARGET, "data"),
-                 Input(ids.VIEW, "data"), State(ids.URL, "pathname"), Input(ids.COMMENTARY_REFRESH, "data"))(
-        draw_commentary)
-    app.callback(Output(ids.COMMENTARY_STATUS, "children"), Output(ids.COMMENTARY_REFRESH, "data"),
-                 Output(ids.COMMENTARY_TARGET, "data", allow_duplicate=True),
-                 Input(ids.COMMENTARY_SAVE, "n_clicks"), State(ids.COMMENTARY_TEXT, "value"),
-                 State(ids.COMMENTARY_TARGET, "data"), prevent_initial_call=True)(save_commentary)
-    app.callback(Output(ids.INDICATOR_CHALLENGES, "children"), Output(ids.CHALLENGE_TARGET, "data"),
-                 Output(ids.INDICATOR_DRAFT, "children"), Output(ids.DRAFT_TEXT, "data"),
-                 Input(ids.VIEW, "data"), State(ids.URL, "pathname"), Input(ids.CHALLENGE_REFRESH, "data"))(
-        draw_challenges)
-    app.callback(Output(ids.CHALLENGE_QUESTION, "value"), Output(ids.CHALLENGE_OWNER, "value"),
-                 Input(ids.USE_DRAFT, "n_clicks"), State(ids.DRAFT_TEXT, "data"), prevent_initial_call=True)(
-        use_draft)
-    app.callback(Output(ids.CHALLENGE_STATUS, "children"), Output(ids.CHALLENGE_REFRESH, "data"),
-                 Output(ids.CHALLENGE_QUESTION, "value", allow_duplicate=True),
-                 Input(ids.CHALLENGE_SUBMIT, "n_clicks"), State(ids.CHALLENGE_QUESTION, "value"),
-                 State(ids.CHALLENGE_OWNER, "value"), State(ids.CHALLENGE_DUE, "value"),
-                 State(ids.CHALLENGE_MEETING, "value"), State(ids.CHALLENGE_TARGET, "data"),
-                 prevent_initial_call=True)(raise_challenge)
+    app.callback(
+        Output(ids.COMMENTARY_VIEW, "children"),
+        Output(ids.COMMENTARY_TEXT, "value"),
+        Output(ids.COMMENTARY_TARGET, "data"),
+        Input(ids.VIEW, "data"),
+        State(ids.URL, "pathname"),
+        Input(ids.COMMENTARY_REFRESH, "data"),
+    )(draw_commentary)
+    app.callback(
+        Output(ids.COMMENTARY_STATUS, "children"),
+        Output(ids.COMMENTARY_REFRESH, "data"),
+        Output(ids.COMMENTARY_TARGET, "data", allow_duplicate=True),
+        Input(ids.COMMENTARY_SAVE, "n_clicks"),
+        State(ids.COMMENTARY_TEXT, "value"),
+        State(ids.COMMENTARY_TARGET, "data"),
+        prevent_initial_call=True,
+    )(save_commentary)
+    app.callback(
+        Output(ids.INDICATOR_CHALLENGES, "children"),
+        Output(ids.CHALLENGE_TARGET, "data"),
+        Output(ids.INDICATOR_DRAFT, "children"),
+        Output(ids.DRAFT_TEXT, "data"),
+        Input(ids.VIEW, "data"),
+        State(ids.URL, "pathname"),
+        Input(ids.CHALLENGE_REFRESH, "data"),
+    )(draw_challenges)
+    app.callback(
+        Output(ids.CHALLENGE_QUESTION, "value"),
+        Output(ids.CHALLENGE_OWNER, "value"),
+        Input(ids.USE_DRAFT, "n_clicks"),
+        State(ids.DRAFT_TEXT, "data"),
+        prevent_initial_call=True,
+    )(use_draft)
+    app.callback(
+        Output(ids.CHALLENGE_STATUS, "children"),
+        Output(ids.CHALLENGE_REFRESH, "data"),
+        Output(ids.CHALLENGE_QUESTION, "value", allow_duplicate=True),
+        Input(ids.CHALLENGE_SUBMIT, "n_clicks"),
+        State(ids.CHALLENGE_QUESTION, "value"),
+        State(ids.CHALLENGE_OWNER, "value"),
+        State(ids.CHALLENGE_DUE, "value"),
+        State(ids.CHALLENGE_MEETING, "value"),
+        State(ids.CHALLENGE_TARGET, "data"),
+        prevent_initial_call=True,
+    )(raise_challenge)
     register_child_rows(app)
 
 
@@ -100,4 +127,5 @@ def draw_child_rows(data: dict, pathname: str):
 
 def register_child_rows(app: dash.Dash) -> None:
     app.callback(Output(ids.CHILD_ROWS, "children"), Input(ids.VIEW, "data"), State(ids.URL, "pathname"))(
-        draw_child_rows)
+        draw_child_rows
+    )

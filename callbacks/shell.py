@@ -18,8 +18,13 @@ def update_shell(search: str | None, pathname: str | None):
     nav = nav_pages()
     hrefs = [p.path + query for p in nav]
     classes = ["nav-link active" if (pathname or "/") == p.path else "nav-link" for p in nav]
-    return ("meeting" if view.meeting else "", f"{pathname or '/'}{toggle}",
-            "Leave meeting mode" if view.meeting else "Meeting mode", hrefs, classes)
+    return (
+        "meeting" if view.meeting else "",
+        f"{pathname or '/'}{toggle}",
+        "Leave meeting mode" if view.meeting else "Meeting mode",
+        hrefs,
+        classes,
+    )
 
 
 def show_view_notice(search: str | None) -> str:
@@ -30,8 +35,12 @@ def show_view_notice(search: str | None) -> str:
 
 def register(app: dash.Dash) -> None:
     app.callback(
-        Output(ids.SHELL, "className"), Output(ids.MEETING_LINK, "href"), Output(ids.MEETING_LINK, "children"),
-        Output(ids.nav_link(ALL), "href"), Output(ids.nav_link(ALL), "className"),
-        Input(ids.URL, "search"), Input(ids.URL, "pathname"),
+        Output(ids.SHELL, "className"),
+        Output(ids.MEETING_LINK, "href"),
+        Output(ids.MEETING_LINK, "children"),
+        Output(ids.nav_link(ALL), "href"),
+        Output(ids.nav_link(ALL), "className"),
+        Input(ids.URL, "search"),
+        Input(ids.URL, "pathname"),
     )(update_shell)
     app.callback(Output(ids.VIEW_NOTICE, "children"), Input(ids.URL, "search"))(show_view_notice)

@@ -28,12 +28,12 @@ def _env(name: str) -> str:
 class Settings(BaseSettings):
     """The dashboard's configuration. Invalid values stop the start with one line naming the variable."""
 
-    model_config = SettingsConfigDict(frozen=True, case_sensitive=True, extra="forbid", validate_by_name=True,
-                                      validate_by_alias=True)
+    model_config = SettingsConfigDict(
+        frozen=True, case_sensitive=True, extra="forbid", validate_by_name=True, validate_by_alias=True
+    )
 
     # Declared in the order today's variables are checked, so the first problem reported is the same one.
-    instance_path: Path = Field(default_factory=lambda: Path.cwd() / "instance",
-                                validation_alias=_env("INSTANCE_PATH"))
+    instance_path: Path = Field(default_factory=lambda: Path.cwd() / "instance", validation_alias=_env("INSTANCE_PATH"))
     database_url: str = Field("", validation_alias=_env("DATABASE_URL"))  # blank: SQLite in the instance folder
     redis_url: str | None = Field(None, validation_alias=_env("REDIS_URL"))
     cache_timeout: int = Field(3600, validation_alias=_env("CACHE_TIMEOUT"))
@@ -70,11 +70,14 @@ class Settings(BaseSettings):
     cache_retry_after: float = Field(30.0, validation_alias=_env("CACHE_RETRY_AFTER"))
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource,
-                                   dotenv_settings: PydanticBaseSettingsSource,
-                                   file_secret_settings: PydanticBaseSettingsSource,
-                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Only what the caller gives: from_env() hands over the environment explicitly.
         return (init_settings,)
 
@@ -113,9 +116,17 @@ class Settings(BaseSettings):
             _put(data, "database_url", "DATABASE_URL", embedded_database_url(instance))
         return data
 
-    @field_validator("cache_timeout", "small_number_threshold", "session_idle_minutes", "session_max_hours",
-                     "database_connect_timeout",
-                     "login_max_failures", "login_max_failures_per_address", "login_lockout_minutes", mode="before")
+    @field_validator(
+        "cache_timeout",
+        "small_number_threshold",
+        "session_idle_minutes",
+        "session_max_hours",
+        "database_connect_timeout",
+        "login_max_failures",
+        "login_max_failures_per_address",
+        "login_lockout_minutes",
+        mode="before",
+    )
     @classmethod
     def _whole_number(cls, value: Any, info) -> Any:
         if isinstance(value, str):
@@ -125,8 +136,14 @@ class Settings(BaseSettings):
                 raise ValueError(f"{info.field_name.upper()} must be a whole number, not {value!r}") from None
         return value
 
-    @field_validator("database_statement_timeout", "database_pool_timeout", "redis_connect_timeout",
-                     "redis_socket_timeout", "cache_retry_after", mode="before")
+    @field_validator(
+        "database_statement_timeout",
+        "database_pool_timeout",
+        "redis_connect_timeout",
+        "redis_socket_timeout",
+        "cache_retry_after",
+        mode="before",
+    )
     @classmethod
     def _seconds(cls, value: Any, info) -> Any:
         if isinstance(value, str):
@@ -163,8 +180,9 @@ class Settings(BaseSettings):
             try:
                 ipaddress.ip_network(item, strict=False)
             except ValueError:
-                raise ValueError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network "
-                                 "(e.g. 10.0.0.5 or 10.0.0.0/24)") from None
+                raise ValueError(
+                    f"TRUSTED_PROXIES: {item!r} is not an IP address or network (e.g. 10.0.0.5 or 10.0.0.0/24)"
+                ) from None
         return items
 
     # --- derived ----------------------------------------------------------------------------------------------

@@ -28,8 +28,9 @@ class AuditRow:
     detail: str
 
 
-def record(actor: str, action: str, target: str = "", detail: str | dict | None = None, *,
-           session: Session | None = None) -> None:
+def record(
+    actor: str, action: str, target: str = "", detail: str | dict | None = None, *, session: Session | None = None
+) -> None:
     """Append one entry. `action` is a short dotted verb (`import`, `user.add`, `challenge.close`); `detail` a
     sentence or a dict (stored as JSON).
 
@@ -38,8 +39,13 @@ def record(actor: str, action: str, target: str = "", detail: str | dict | None 
     its own at once (for callers with no transaction of their own)."""
     if isinstance(detail, dict):
         detail = json.dumps(detail, sort_keys=True, default=str)
-    entry = AuditEntry(at=utcnow(), actor=(actor or "unknown")[:255], action=action[:64],
-                       target=(target or "")[:255], detail=detail or "")
+    entry = AuditEntry(
+        at=utcnow(),
+        actor=(actor or "unknown")[:255],
+        action=action[:64],
+        target=(target or "")[:255],
+        detail=detail or "",
+    )
     if session is not None:
         session.add(entry)
         return

@@ -145,8 +145,7 @@ def start_session(s: Session, user_name: str, token: str, address: str, now: dat
     """Open a session for an existing user, and note when they last signed in."""
     user = get_user(s, user_name)
     assert user is not None
-    s.add(UserSession(id=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
-                      address=address[:64]))
+    s.add(UserSession(id=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now, address=address[:64]))
     user.last_sign_in_at = now
 
 
@@ -166,7 +165,8 @@ def find_session(s: Session, token: str) -> SessionRow | None:
     row = s.execute(
         select(User.name, User.role, User.active, UserSession.created_at, UserSession.last_seen_at)
         .join(User, User.id == UserSession.user_id)
-        .where(UserSession.id == token_digest(token))).first()
+        .where(UserSession.id == token_digest(token))
+    ).first()
     return SessionRow(*row) if row else None
 
 
@@ -190,8 +190,9 @@ def end_sessions_of(s: Session, user_name: str) -> int:
 
 def prune_sessions(s: Session, idle_before: datetime, started_before: datetime) -> None:
     """Delete the sessions that idled past, or started before, the limits: they can no longer be used."""
-    s.execute(delete(UserSession).where((UserSession.last_seen_at < idle_before)
-                                        | (UserSession.created_at < started_before)))
+    s.execute(
+        delete(UserSession).where((UserSession.last_seen_at < idle_before) | (UserSession.created_at < started_before))
+    )
 
 
 # --- sign-in attempts (the throttle) ----------------------------------------------------------------------------
@@ -204,15 +205,22 @@ def record_attempt(s: Session, username: str, address: str, succeeded: bool, now
 
 def recent_failures(s: Session, username: str, address: str, since: datetime) -> tuple[int, int]:
     """Failed sign-ins since `since`: (for this name since its last success, from this address)."""
-    last_ok = s.execute(select(func.max(LoginAttempt.at)).where(
-        LoginAttempt.username == username[:64], LoginAttempt.succeeded.is_(True))).scalar_one()
+    last_ok = s.execute(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.username == username[:64], LoginAttempt.succeeded.is_(True)
+        )
+    ).scalar_one()
     user_since = max(since, last_ok) if last_ok else since
-    by_user = s.execute(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.username == username[:64], LoginAttempt.succeeded.is_(False),
-        LoginAttempt.at > user_since)).scalar_one()
-    by_address = s.execute(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.address == address[:64], LoginAttempt.succeeded.is_(False),
-        LoginAttempt.at > since)).scalar_one()
+    by_user = s.execute(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.username == username[:64], LoginAttempt.succeeded.is_(False), LoginAttempt.at > user_since)
+    ).scalar_one()
+    by_address = s.execute(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.address == address[:64], LoginAttempt.succeeded.is_(False), LoginAttempt.at > since)
+    ).scalar_one()
     return by_user, by_address
 
 

@@ -79,8 +79,9 @@ def ensure_agency(board: str, name: str, *, session: Session | None = None) -> i
         return aid
 
 
-def add_representative(board: str, agency: str, name: str, role_title: str, username: str | None = None, *,
-                       session: Session | None = None) -> int:
+def add_representative(
+    board: str, agency: str, name: str, role_title: str, username: str | None = None, *, session: Session | None = None
+) -> int:
     """Name a representative of an agency (adding the agency if new); returns the representative's id."""
     with _writing(session) as s:
         aid = ensure_agency(board, agency, session=s)
@@ -94,14 +95,17 @@ def add_representative(board: str, agency: str, name: str, role_title: str, user
 def agencies(board: str) -> list[dict]:
     """The board's member agencies, by name, each with its representatives ({name, role_title, username})."""
     with session_scope() as s:
-        rows = s.scalars(select(BoardAgency).where(BoardAgency.board == board, BoardAgency.active)
-                         .order_by(BoardAgency.name)).all()
-        reps = s.execute(select(BoardRepresentative).join(BoardAgency)
-                         .where(BoardAgency.board == board)).scalars().all()
+        rows = s.scalars(
+            select(BoardAgency).where(BoardAgency.board == board, BoardAgency.active).order_by(BoardAgency.name)
+        ).all()
+        reps = (
+            s.execute(select(BoardRepresentative).join(BoardAgency).where(BoardAgency.board == board)).scalars().all()
+        )
         by_agency: dict[int, list[dict]] = {}
         for r in reps:
-            by_agency.setdefault(r.agency_id, []).append({"name": r.name, "role_title": r.role_title,
-                                                         "username": r.username})
+            by_agency.setdefault(r.agency_id, []).append(
+                {"name": r.name, "role_title": r.role_title, "username": r.username}
+            )
         return [{"id": a.id, "name": a.name, "representatives": by_agency.get(a.id, [])} for a in rows]
 
 
@@ -118,13 +122,23 @@ def agency_of_user(username: str, board: str | None = None) -> str | None:
 # ------------------------------------------------------------------ meetings and attendance
 
 
-def record_meeting(board: str, held_on: date, kind: str, actor: str, marks: dict[str, tuple[str, str]], *,
-                   session: Session | None = None) -> tuple[int, bool]:
+def record_meeting(
+    board: str,
+    held_on: date,
+    kind: str,
+    actor: str,
+    marks: dict[str, tuple[str, str]],
+    *,
+    session: Session | None = None,
+) -> tuple[int, bool]:
     """Record (or correct) a meeting's attendance: `marks` maps agency name to (status, deputy). Returns the
     meeting's id and whether it was new."""
     with _writing(session) as s:
-        m = s.scalar(select(BoardMeeting).where(BoardMeeting.board == board, BoardMeeting.held_on == held_on,
-                                                BoardMeeting.kind == kind))
+        m = s.scalar(
+            select(BoardMeeting).where(
+                BoardMeeting.board == board, BoardMeeting.held_on == held_on, BoardMeeting.kind == kind
+            )
+        )
         new = m is None
         if m is None:
             m = BoardMeeting(board=board, held_on=held_on, kind=kind, recorded_by=actor, recorded_at=utcnow())
@@ -134,8 +148,9 @@ def record_meeting(board: str, held_on: date, kind: str, actor: str, marks: dict
             m.recorded_by, m.recorded_at = actor, utcnow()
         for agency, (status, deputy) in marks.items():
             aid = ensure_agency(board, agency, session=s)
-            row = s.scalar(select(BoardAttendance).where(BoardAttendance.meeting_id == m.id,
-                                                         BoardAttendance.agency_id == aid))
+            row = s.scalar(
+                select(BoardAttendance).where(BoardAttendance.meeting_id == m.id, BoardAttendance.agency_id == aid)
+            )
             if row is None:
                 s.add(BoardAttendance(meeting_id=m.id, agency_id=aid, status=status, deputy=deputy))
             else:
@@ -144,22 +159,34 @@ def record_meeting(board: str, held_on: date, kind: str, actor: str, marks: dict
         return m.id, new
 
 
-def attendance_in(board: str, kind: str | None = None, *, session: Session | None = None,
-                  exclude_meeting: int | None = None) -> list[dict]:
+def attendance_in(
+    board: str, kind: str | None = None, *, session: Session | None = None, exclude_meeting: int | None = None
+) -> list[dict]:
     """Every attendance mark of the board ({agency, held_on, kind, status, deputy, meeting_id}), oldest first;
     read in `session` when given, so a use case sees its own uncommitted writes."""
-    q = (select(BoardAgency.name, BoardMeeting.held_on, BoardMeeting.kind, BoardAttendance.status,
-                BoardAttendance.deputy, BoardMeeting.id)
-         .join(BoardAttendance, BoardAttendance.agency_id == BoardAgency.id)
-         .join(BoardMeeting, BoardMeeting.id == BoardAttendance.meeting_id)
-         .where(BoardMeeting.board == board).order_by(BoardMeeting.held_on, BoardAgency.name))
+    q = (
+        select(
+            BoardAgency.name,
+            BoardMeeting.held_on,
+            BoardMeeting.kind,
+            BoardAttendance.status,
+            BoardAttendance.deputy,
+            BoardMeeting.id,
+        )
+        .join(BoardAttendance, BoardAttendance.agency_id == BoardAgency.id)
+        .join(BoardMeeting, BoardMeeting.id == BoardAttendance.meeting_id)
+        .where(BoardMeeting.board == board)
+        .order_by(BoardMeeting.held_on, BoardAgency.name)
+    )
     if kind:
         q = q.where(BoardMeeting.kind == kind)
     if exclude_meeting is not None:
         q = q.where(BoardMeeting.id != exclude_meeting)
     with _reading(session) as s:
-        return [{"agency": a, "held_on": d, "kind": k, "status": st, "deputy": dep, "meeting_id": mid}
-                for a, d, k, st, dep, mid in s.execute(q)]
+        return [
+            {"agency": a, "held_on": d, "kind": k, "status": st, "deputy": dep, "meeting_id": mid}
+            for a, d, k, st, dep, mid in s.execute(q)
+        ]
 
 
 @cache.memoize()
@@ -172,10 +199,20 @@ def attendance_rows(board: str, kind: str | None = None) -> list[dict]:
 def meetings(board: str) -> list[dict]:
     """The board's meetings, newest first ({id, held_on, kind, recorded_by, recorded_at})."""
     with session_scope() as s:
-        return [{"id": m.id, "held_on": m.held_on, "kind": m.kind, "recorded_by": m.recorded_by,
-                 "recorded_at": m.recorded_at}
-                for m in s.scalars(select(BoardMeeting).where(BoardMeeting.board == board)
-                                   .order_by(BoardMeeting.held_on.desc(), BoardMeeting.kind))]
+        return [
+            {
+                "id": m.id,
+                "held_on": m.held_on,
+                "kind": m.kind,
+                "recorded_by": m.recorded_by,
+                "recorded_at": m.recorded_at,
+            }
+            for m in s.scalars(
+                select(BoardMeeting)
+                .where(BoardMeeting.board == board)
+                .order_by(BoardMeeting.held_on.desc(), BoardMeeting.kind)
+            )
+        ]
 
 
 @cache.memoize()
@@ -202,29 +239,68 @@ def set_absence_rule(board: str, n: int, actor: str, *, session: Session | None 
 
 
 def _action_dict(a: BoardAction) -> dict:
-    return {"id": a.id, "board": a.board, "reference": a.reference, "source_kind": a.source_kind,
-            "source": a.source, "source_document": a.source_document, "source_line": a.source_line,
-            "agency": a.agency, "text": a.text, "due_date": a.due_date, "status": a.status,
-            "evidence": a.evidence, "signed_off_by": a.signed_off_by, "signed_off_at": a.signed_off_at,
-            "updated_by": a.updated_by, "updated_at": a.updated_at}
+    return {
+        "id": a.id,
+        "board": a.board,
+        "reference": a.reference,
+        "source_kind": a.source_kind,
+        "source": a.source,
+        "source_document": a.source_document,
+        "source_line": a.source_line,
+        "agency": a.agency,
+        "text": a.text,
+        "due_date": a.due_date,
+        "status": a.status,
+        "evidence": a.evidence,
+        "signed_off_by": a.signed_off_by,
+        "signed_off_at": a.signed_off_at,
+        "updated_by": a.updated_by,
+        "updated_at": a.updated_at,
+    }
 
 
-def add_action(board: str, reference: str, source_kind: str, source: str, agency: str, text: str, actor: str, *,
-               due_date: date | None = None, source_document: str = "", source_line: int | None = None,
-               session: Session | None = None) -> int | None:
+def add_action(
+    board: str,
+    reference: str,
+    source_kind: str,
+    source: str,
+    agency: str,
+    text: str,
+    actor: str,
+    *,
+    due_date: date | None = None,
+    source_document: str = "",
+    source_line: int | None = None,
+    session: Session | None = None,
+) -> int | None:
     """Add an action unless the board already has one with this reference; its id, or None when it existed."""
     with _writing(session) as s:
         if s.scalar(select(BoardAction.id).where(BoardAction.board == board, BoardAction.reference == reference)):
             return None
         now = utcnow()
-        a = BoardAction(board=board, reference=reference, source_kind=source_kind, source=source,
-                        source_document=source_document, source_line=source_line, agency=agency, text=text,
-                        due_date=due_date, status="open", evidence="", signed_off_by="", updated_by=actor,
-                        updated_at=now)
+        a = BoardAction(
+            board=board,
+            reference=reference,
+            source_kind=source_kind,
+            source=source,
+            source_document=source_document,
+            source_line=source_line,
+            agency=agency,
+            text=text,
+            due_date=due_date,
+            status="open",
+            evidence="",
+            signed_off_by="",
+            updated_by=actor,
+            updated_at=now,
+        )
         s.add(a)
         s.flush()
-        s.add(BoardActionEvent(action_id=a.id, at=now, actor=actor, change="added", status="open", evidence="",
-                               due_date=due_date))
+        s.add(
+            BoardActionEvent(
+                action_id=a.id, at=now, actor=actor, change="added", status="open", evidence="", due_date=due_date
+            )
+        )
         s.flush()
         return a.id
 
@@ -237,8 +313,16 @@ def action_for_update(action_id: int, *, session: Session) -> dict:
     return _action_dict(a)
 
 
-def update_action(action_id: int, actor: str, change: str, status: str, *, evidence: str | None = None,
-                  signed_off: bool = False, session: Session | None = None) -> None:
+def update_action(
+    action_id: int,
+    actor: str,
+    change: str,
+    status: str,
+    *,
+    evidence: str | None = None,
+    signed_off: bool = False,
+    session: Session | None = None,
+) -> None:
     """Apply a change and keep it as an event with who and when."""
     with _writing(session) as s:
         a = s.get(BoardAction, action_id)
@@ -253,8 +337,17 @@ def update_action(action_id: int, actor: str, change: str, status: str, *, evide
         elif status != "signed_off":
             a.signed_off_by, a.signed_off_at = "", None
         a.updated_by, a.updated_at = actor, now
-        s.add(BoardActionEvent(action_id=a.id, at=now, actor=actor, change=change, status=status,
-                               evidence=a.evidence, due_date=a.due_date))
+        s.add(
+            BoardActionEvent(
+                action_id=a.id,
+                at=now,
+                actor=actor,
+                change=change,
+                status=status,
+                evidence=a.evidence,
+                due_date=a.due_date,
+            )
+        )
         s.flush()
 
 
@@ -262,14 +355,19 @@ def update_action(action_id: int, actor: str, change: str, status: str, *, evide
 def actions(board: str) -> list[dict]:
     """Every action of the board, oldest reference first."""
     with session_scope() as s:
-        return [_action_dict(a) for a in s.scalars(select(BoardAction).where(BoardAction.board == board)
-                                                   .order_by(BoardAction.id))]
+        return [
+            _action_dict(a)
+            for a in s.scalars(select(BoardAction).where(BoardAction.board == board).order_by(BoardAction.id))
+        ]
 
 
 @cache.memoize()
 def action_events(action_id: int) -> list[dict]:
     """Every change to an action, oldest first ({at, actor, change, status, evidence})."""
     with session_scope() as s:
-        return [{"at": e.at, "actor": e.actor, "change": e.change, "status": e.status, "evidence": e.evidence}
-                for e in s.scalars(select(BoardActionEvent).where(BoardActionEvent.action_id == action_id)
-                                   .order_by(BoardActionEvent.id))]
+        return [
+            {"at": e.at, "actor": e.actor, "change": e.change, "status": e.status, "evidence": e.evidence}
+            for e in s.scalars(
+                select(BoardActionEvent).where(BoardActionEvent.action_id == action_id).order_by(BoardActionEvent.id)
+            )
+        ]

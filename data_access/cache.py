@@ -43,7 +43,6 @@ VERSION_KEY = "cache_version"  # the row of the `meta` table that `invalidate` r
 VERSION_RETRY_S = 2.0  # after the database could not say the version, how long the cache is not used
 
 
-
 class DataCache(Cache):
     """flask-caching's Cache, but forgetting a memoised function's results (after commentary or a challenge is
     saved) still works while the backend is skipped: the dataset version is renewed instead."""
@@ -87,8 +86,11 @@ class GuardedCache(BaseCache):
     def factory(cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]) -> GuardedCache:
         inner_cls = import_string("flask_caching.backends." + config["GUARDED_CACHE_TYPE"])
         inner = inner_cls.factory(app, config, args, kwargs)
-        return cls(inner, retry_after=config.get("GUARDED_CACHE_RETRY_AFTER", RETRY_AFTER_S),
-                   default_timeout=config["CACHE_DEFAULT_TIMEOUT"])
+        return cls(
+            inner,
+            retry_after=config.get("GUARDED_CACHE_RETRY_AFTER", RETRY_AFTER_S),
+            default_timeout=config["CACHE_DEFAULT_TIMEOUT"],
+        )
 
     # ----------------------------------------------------------------- health
 
@@ -102,8 +104,12 @@ class GuardedCache(BaseCache):
             was_up = not self.degraded
             self._down_until = time.monotonic() + self.retry_after
         if was_up:  # one line per outage, not one per call
-            log.warning("the data cache did not answer (%s: %s); serving from the database for %g s before "
-                        "trying it again", type(e).__name__, e, self.retry_after)
+            log.warning(
+                "the data cache did not answer (%s: %s); serving from the database for %g s before trying it again",
+                type(e).__name__,
+                e,
+                self.retry_after,
+            )
 
     def check(self) -> bool:
         """Ask the backend whether it answers now (Redis: PING), whatever the breaker says; a success closes the
@@ -194,25 +200,39 @@ class GuardedCache(BaseCache):
         return bool(self._call(False, "clear"))
 
 
-def configure_cache(app: Flask, *, redis_url: str | None, cache_dir: Path, key_prefix: str, timeout: int,
-                    redis_connect_timeout: float = REDIS_CONNECT_TIMEOUT_S,
-                    redis_socket_timeout: float = REDIS_SOCKET_TIMEOUT_S,
-                    retry_after: float = RETRY_AFTER_S) -> str:
+def configure_cache(
+    app: Flask,
+    *,
+    redis_url: str | None,
+    cache_dir: Path,
+    key_prefix: str,
+    timeout: int,
+    redis_connect_timeout: float = REDIS_CONNECT_TIMEOUT_S,
+    redis_socket_timeout: float = REDIS_SOCKET_TIMEOUT_S,
+    retry_after: float = RETRY_AFTER_S,
+) -> str:
     """Attach the cache to a Flask app (the Dash server, or a bare app for the command line). The Redis timeouts
     and `retry_after` (how long a failed cache is skipped) are in seconds."""
     global _backend
     if redis_url:
         config: dict[str, Any] = {
-            "GUARDED_CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url,
-            "CACHE_OPTIONS": {"socket_connect_timeout": redis_connect_timeout,
-                              "socket_timeout": redis_socket_timeout}}
+            "GUARDED_CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": redis_url,
+            "CACHE_OPTIONS": {"socket_connect_timeout": redis_connect_timeout, "socket_timeout": redis_socket_timeout},
+        }
         _backend = "redis"
     else:
         cache_dir.mkdir(parents=True, exist_ok=True)
         config = {"GUARDED_CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(cache_dir), "CACHE_THRESHOLD": 2000}
         _backend = "filesystem"
-    config.update({"CACHE_TYPE": "data_access.cache.GuardedCache", "GUARDED_CACHE_RETRY_AFTER": retry_after,
-                   "CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_KEY_PREFIX": key_prefix})
+    config.update(
+        {
+            "CACHE_TYPE": "data_access.cache.GuardedCache",
+            "GUARDED_CACHE_RETRY_AFTER": retry_after,
+            "CACHE_DEFAULT_TIMEOUT": timeout,
+            "CACHE_KEY_PREFIX": key_prefix,
+        }
+    )
     cache.init_app(app, config=config)
     # Outside a request (command line, tests, the board pack) memoised functions use this app's backend.
     cache.app = app
@@ -220,7 +240,7 @@ def configure_cache(app: Flask, *, redis_url: str | None, cache_dir: Path, key_p
 
 
 def backend_name() -> str:
-    """"redis", "filesystem" or "none" (not configured)."""
+    """ "redis", "filesystem" or "none" (not configured)."""
     return _backend
 
 
@@ -247,8 +267,10 @@ def dataset_version() -> str:
     """The dataset's version as the database records it: changes with every committed import (its run number,
     written in the import's own transaction) and every `invalidate`."""
     with db.get_engine().connect() as conn:
-        row = conn.execute(text("SELECT (SELECT max(id) FROM import_run), "
-                                "(SELECT value FROM meta WHERE key = :key)"), {"key": VERSION_KEY}).one()
+        row = conn.execute(
+            text("SELECT (SELECT max(id) FROM import_run), (SELECT value FROM meta WHERE key = :key)"),
+            {"key": VERSION_KEY},
+        ).one()
     return f"{row[0] or 0}.{row[1] or 0}"
 
 
@@ -277,8 +299,10 @@ def bump_version() -> None:
     """Renew the version token in the database: every worker's next cache read looks under new keys."""
     with db.get_engine().begin() as conn:
         token = uuid.uuid4().hex[:16]
-        if conn.execute(text("UPDATE meta SET value = :v WHERE key = :k"), {"v": token, "k": VERSION_KEY}
-                        ).rowcount == 0:
+        if (
+            conn.execute(text("UPDATE meta SET value = :v WHERE key = :k"), {"v": token, "k": VERSION_KEY}).rowcount
+            == 0
+        ):
             conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"v": token, "k": VERSION_KEY})
 
 
@@ -305,5 +329,4 @@ def invalidate() -> None:
         with cache.app.app_context():
             cache.clear()
     except Exception:
-        log.warning("could not clear the data cache; its entries are under an old version and expire",
-                    exc_info=True)
+        log.warning("could not clear the data cache; its entries are under an old version and expire", exc_info=True)

@@ -111,7 +111,8 @@ def _deadline_connection_class() -> type | None:
             except wait_timeout:
                 self.close()
                 raise psycopg.OperationalError(
-                    f"the database did not answer within {limit:.3g} s; the connection was closed") from None
+                    f"the database did not answer within {limit:.3g} s; the connection was closed"
+                ) from None
 
     return DeadlineConnection
 
@@ -119,9 +120,13 @@ def _deadline_connection_class() -> type | None:
 _DeadlineConnection = _deadline_connection_class()
 
 
-def make_engine(url: str, *, connect_timeout: int = CONNECT_TIMEOUT_S,
-                statement_timeout: float | None = STATEMENT_TIMEOUT_S,
-                pool_timeout: float = POOL_TIMEOUT_S) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    connect_timeout: int = CONNECT_TIMEOUT_S,
+    statement_timeout: float | None = STATEMENT_TIMEOUT_S,
+    pool_timeout: float = POOL_TIMEOUT_S,
+) -> Engine:
     """An engine for this URL. On PostgreSQL: the timeouts above (`statement_timeout=None` sets no statement
     limit at all, for a maintenance-only process). SQLite is local: it only waits for other writers."""
     url = normalise_url(url)
@@ -144,7 +149,9 @@ def make_engine(url: str, *, connect_timeout: int = CONNECT_TIMEOUT_S,
         options = f"{options} -c statement_timeout={int(statement_timeout * 1000)}".strip()
     connect_args: dict[str, Any] = {
         "connect_timeout": max(int(connect_timeout), 2),
-        "keepalives": 1, "keepalives_idle": KEEPALIVES_IDLE_S, "keepalives_interval": KEEPALIVES_INTERVAL_S,
+        "keepalives": 1,
+        "keepalives_idle": KEEPALIVES_IDLE_S,
+        "keepalives_interval": KEEPALIVES_INTERVAL_S,
         "keepalives_count": KEEPALIVES_COUNT,
     }
     if options:
@@ -152,10 +159,12 @@ def make_engine(url: str, *, connect_timeout: int = CONNECT_TIMEOUT_S,
     reply_timeout = statement_timeout + REPLY_MARGIN_S if statement_timeout else None
     # No pool_pre_ping: the checkout event below pings with a short limit of its own, where pre-ping would wait
     # as long as any statement may.
-    engine = create_engine(url, connect_args=connect_args, pool_size=5, max_overflow=10, pool_recycle=1800,
-                           pool_timeout=pool_timeout)
+    engine = create_engine(
+        url, connect_args=connect_args, pool_size=5, max_overflow=10, pool_recycle=1800, pool_timeout=pool_timeout
+    )
 
     if _DeadlineConnection is not None:
+
         @event.listens_for(engine, "do_connect")
         def _connect(_dialect, _record, cargs, cparams):
             conn = _DeadlineConnection.connect(*cargs, **cparams)
@@ -187,9 +196,13 @@ def make_engine(url: str, *, connect_timeout: int = CONNECT_TIMEOUT_S,
     return engine
 
 
-def configure(url: str, *, connect_timeout: int = CONNECT_TIMEOUT_S,
-              statement_timeout: float | None = STATEMENT_TIMEOUT_S,
-              pool_timeout: float = POOL_TIMEOUT_S) -> Engine:
+def configure(
+    url: str,
+    *,
+    connect_timeout: int = CONNECT_TIMEOUT_S,
+    statement_timeout: float | None = STATEMENT_TIMEOUT_S,
+    pool_timeout: float = POOL_TIMEOUT_S,
+) -> Engine:
     """Point this process at a database (replacing any earlier engine). The timeouts are in seconds and apply
     to PostgreSQL; `statement_timeout=None` lifts the statement limit for every connection of this process."""
     global _engine, _engine_options, _sessionmaker
@@ -198,8 +211,9 @@ def configure(url: str, *, connect_timeout: int = CONNECT_TIMEOUT_S,
         return _engine
     if _engine is not None:
         _engine.dispose()
-    _engine = make_engine(url, connect_timeout=connect_timeout, statement_timeout=statement_timeout,
-                          pool_timeout=pool_timeout)
+    _engine = make_engine(
+        url, connect_timeout=connect_timeout, statement_timeout=statement_timeout, pool_timeout=pool_timeout
+    )
     _engine_options = options
     _sessionmaker = sessionmaker(_engine, expire_on_commit=False)
     return _engine

@@ -26,18 +26,50 @@ def fmt(x: float | int | None) -> str:
 
 def iter_rows() -> Iterator[list[str]]:
     o = Observation
-    stmt = (select(Indicator.code, Area.code, Period.code, o.breakdown_dimension, o.breakdown_value, o.value,
-                   o.numerator, o.denominator, Indicator.unit, o.source_document, o.source_line, o.note,
-                   o.derived, o.source_kind, o.value_status, o.rounded)
-            .join(Indicator, Indicator.id == o.indicator_id).join(Area, Area.id == o.area_id)
-            .join(Period, Period.id == o.period_id)
-            .order_by(Indicator.code, Area.code, Period.sort_key, o.breakdown_dimension, o.breakdown_value,
-                      o.source_kind))
+    stmt = (
+        select(
+            Indicator.code,
+            Area.code,
+            Period.code,
+            o.breakdown_dimension,
+            o.breakdown_value,
+            o.value,
+            o.numerator,
+            o.denominator,
+            Indicator.unit,
+            o.source_document,
+            o.source_line,
+            o.note,
+            o.derived,
+            o.source_kind,
+            o.value_status,
+            o.rounded,
+        )
+        .join(Indicator, Indicator.id == o.indicator_id)
+        .join(Area, Area.id == o.area_id)
+        .join(Period, Period.id == o.period_id)
+        .order_by(Indicator.code, Area.code, Period.sort_key, o.breakdown_dimension, o.breakdown_value, o.source_kind)
+    )
     with get_engine().connect() as conn:
         for r in conn.execution_options(yield_per=5000).execute(stmt):
-            yield [r[0], r[1], r[2], r[3], r[4], fmt(r[5]), fmt(r[6]), fmt(r[7]), r[8], r[9],
-                   "" if r[10] is None else str(r[10]), r[11], "yes" if r[12] else "", r[13], r[14] or "",
-                   "yes" if r[15] else ""]
+            yield [
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                fmt(r[5]),
+                fmt(r[6]),
+                fmt(r[7]),
+                r[8],
+                r[9],
+                "" if r[10] is None else str(r[10]),
+                r[11],
+                "yes" if r[12] else "",
+                r[13],
+                r[14] or "",
+                "yes" if r[15] else "",
+            ]
 
 
 def export_csv(path: Path | str) -> int:

@@ -16,5 +16,15 @@ from data_access.imports import (
     read_records,
 )
 
-__all__ = ["COLUMNS", "MAX_ERRORS", "REQUIRED", "AlsoInTransaction", "Errors", "ImportRejected", "ImportResult",
-           "RowError", "import_file", "read_records"]
+__all__ = [
+    "COLUMNS",
+    "MAX_ERRORS",
+    "REQUIRED",
+    "AlsoInTransaction",
+    "Errors",
+    "ImportRejected",
+    "ImportResult",
+    "RowError",
+    "import_file",
+    "read_records",
+]

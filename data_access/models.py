@@ -157,16 +157,26 @@ class Observation(Base):
 
     __tablename__ = "observation"
     __table_args__ = (
-        UniqueConstraint("indicator_id", "area_id", "period_id", "breakdown_dimension", "breakdown_value",
-                         "source_kind", name="uq_observation_key"),
+        UniqueConstraint(
+            "indicator_id",
+            "area_id",
+            "period_id",
+            "breakdown_dimension",
+            "breakdown_value",
+            "source_kind",
+            name="uq_observation_key",
+        ),
         # The scorecard and exceptions read every headline figure of an area (or a board's areas) at once.
         Index("ix_observation_area_headline", "area_id", "breakdown_dimension", "indicator_id", "period_id"),
         # Drill-down and trend charts read one indicator's breakdowns across areas and periods.
         Index("ix_observation_indicator_breakdown", "indicator_id", "breakdown_dimension", "area_id"),
         CheckConstraint(_in("source_kind", SOURCE_KINDS), name="ck_observation_source_kind"),
         # A figure has a number or a reason it has none, never both and never neither.
-        CheckConstraint(f"(value IS NULL AND {_in('value_status', VALUE_STATUSES)}) OR "
-                        "(value IS NOT NULL AND value_status IS NULL)", name="ck_observation_value_status"),
+        CheckConstraint(
+            f"(value IS NULL AND {_in('value_status', VALUE_STATUSES)}) OR "
+            "(value IS NOT NULL AND value_status IS NULL)",
+            name="ck_observation_value_status",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     indicator_id: Mapped[int] = mapped_column(ForeignKey("indicator.id"))
@@ -174,8 +184,9 @@ class Observation(Base):
     period_id: Mapped[int] = mapped_column(ForeignKey("period.id"))
     breakdown_dimension: Mapped[str] = mapped_column(String(64), default="")
     breakdown_value: Mapped[str] = mapped_column(String(128), default="")
-    source_kind: Mapped[str] = mapped_column(String(16), default=DEFAULT_SOURCE_KIND,
-                                             server_default=DEFAULT_SOURCE_KIND)
+    source_kind: Mapped[str] = mapped_column(
+        String(16), default=DEFAULT_SOURCE_KIND, server_default=DEFAULT_SOURCE_KIND
+    )
     value: Mapped[float | None] = mapped_column(Float)
     value_status: Mapped[str | None] = mapped_column(String(32))
     rounded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -46,9 +46,24 @@ from data_access.reference import sync_official_areas
 
 OFFICIAL = "official"
 # The rows' columns: the import format's (data_access/importer.py COLUMNS) and what an official figure adds.
-ROW_COLUMNS = ["indicator", "area", "period", "breakdown_dimension", "breakdown_value", "value", "numerator",
-               "denominator", "unit", "source_document", "source_line", "note", "derived", "value_status",
-               "source_kind", "rounded"]
+ROW_COLUMNS = [
+    "indicator",
+    "area",
+    "period",
+    "breakdown_dimension",
+    "breakdown_value",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "source_document",
+    "source_line",
+    "note",
+    "derived",
+    "value_status",
+    "source_kind",
+    "rounded",
+]
 KEY = ["indicator", "area", "period", "breakdown_dimension", "breakdown_value"]
 MAX_PROBLEMS = 50
 STAGING_CHUNK = 20_000  # rows per executemany / COPY write: one progress report each
@@ -57,8 +72,17 @@ POSTGRES_WORK_MEM = "256MB"  # the merge's joins and sorts in memory rather than
 BULK_MIN_ROWS = 20_000  # an insert of at least this many rows that at least doubles observation: see _bulk_indexes
 ANALYZE_AFTER = 10_000  # PostgreSQL: refresh the planner's counts per area after adding at least this many rows
 # Figures the same when every one of these is the same (IS NOT / IS DISTINCT FROM: NULL equals NULL).
-_DATA = ("value", "value_status", "rounded", "numerator", "denominator", "source_document", "source_line", "note",
-         "derived")
+_DATA = (
+    "value",
+    "value_status",
+    "rounded",
+    "numerator",
+    "denominator",
+    "source_document",
+    "source_line",
+    "note",
+    "derived",
+)
 _ID_KEY = ("indicator_id", "area_id", "period_id", "breakdown_dimension", "breakdown_value")
 _STAGING = ("rownum", *_ID_KEY, *_DATA)
 _TEXT = ("breakdown_dimension", "breakdown_value", "source_document", "note")  # never NULL
@@ -105,9 +129,16 @@ class _Problems(list):
             self.more += 1
 
 
-def load_official(conn: Connection, areas: Iterable[Mapping], neighbours: Iterable[Mapping],
-                  rows: pd.DataFrame | Iterable[Mapping], *, progress: Callable[[int], None] | None = None,
-                  actor: str = "", filename: str = "") -> LoadResult:
+def load_official(
+    conn: Connection,
+    areas: Iterable[Mapping],
+    neighbours: Iterable[Mapping],
+    rows: pd.DataFrame | Iterable[Mapping],
+    *,
+    progress: Callable[[int], None] | None = None,
+    actor: str = "",
+    filename: str = "",
+) -> LoadResult:
     """Store official areas, statistical neighbours and observations in the caller's transaction on `conn`.
 
     `areas`: dicts as data_access.reference.sync_official_areas takes them (code, name, kind, ons_code and the
@@ -128,15 +159,18 @@ def load_official(conn: Connection, areas: Iterable[Mapping], neighbours: Iterab
     problems = _Problems()
     _check_frame(frame, problems)
 
-    indicators = {r.code: r for r in conn.execute(select(Indicator.id, Indicator.code, Indicator.unit,
-                                                         Indicator.breakdowns))}
+    indicators = {
+        r.code: r for r in conn.execute(select(Indicator.id, Indicator.code, Indicator.unit, Indicator.breakdowns))
+    }
     known_areas = {code for (code,) in conn.execute(select(Area.code))} | {a["code"] for a in areas}
     _check_references(frame, indicators, known_areas, problems)
     for n in neighbours:
         for k in ("area", "neighbour"):
             if n[k] not in known_areas:
-                problems.add(f"{n['source_document']}, line {n['source_line']}: statistical neighbour {k} "
-                             f"'{n[k]}' is not an area")
+                problems.add(
+                    f"{n['source_document']}, line {n['source_line']}: statistical neighbour {k} "
+                    f"'{n[k]}' is not an area"
+                )
     _check_lengths(frame, areas, problems)
     periods = _parse_periods(frame, problems)
     if problems:
@@ -154,8 +188,9 @@ def load_official(conn: Connection, areas: Iterable[Mapping], neighbours: Iterab
         if len(frame):
             staged = _staging_columns(frame, {c: r.id for c, r in indicators.items()}, area_ids, period_ids)
             name = filename or _documents_name(result.documents)
-            result.import_run_id = conn.execute(ImportRun.__table__.insert().values(
-                filename=name[:500], actor=actor[:255], started_at=utcnow())).inserted_primary_key[0]
+            result.import_run_id = conn.execute(
+                ImportRun.__table__.insert().values(filename=name[:500], actor=actor[:255], started_at=utcnow())
+            ).inserted_primary_key[0]
             if conn.dialect.name == "sqlite" and not _has_official(conn):
                 # Nothing to compare with: straight into observation, skipping the staging table's extra copy.
                 result.added = _insert_all(conn, staged, len(frame), progress)
@@ -164,8 +199,11 @@ def load_official(conn: Connection, areas: Iterable[Mapping], neighbours: Iterab
                 result.added, result.updated = _merge(conn, result.import_run_id)
                 conn.exec_driver_sql("DROP TABLE IF EXISTS official_staging")
             result.unchanged = result.rows - result.added - result.updated
-            conn.execute(ImportRun.__table__.update().where(ImportRun.id == result.import_run_id).values(
-                added=result.added, updated=result.updated, unchanged=result.unchanged))
+            conn.execute(
+                ImportRun.__table__.update()
+                .where(ImportRun.id == result.import_run_id)
+                .values(added=result.added, updated=result.updated, unchanged=result.unchanged)
+            )
             if conn.dialect.name == "postgresql" and result.added >= ANALYZE_AFTER:
                 # The planner's per-area counts (migration 0005) must know the new areas before the first page.
                 conn.exec_driver_sql("ANALYZE observation")
@@ -184,9 +222,20 @@ def _frame(rows: pd.DataFrame | Iterable[Mapping]) -> pd.DataFrame:
     """The rows as a DataFrame with every ROW_COLUMNS column (absent optional ones filled with their defaults):
     text stripped and never NULL, numbers as floats (NaN when absent), value_status None for a number."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(list(rows))
-    defaults = {"breakdown_dimension": "", "breakdown_value": "", "numerator": np.nan, "denominator": np.nan,
-                "unit": "", "source_document": "", "source_line": None, "note": "", "derived": False,
-                "value_status": None, "source_kind": OFFICIAL, "rounded": False}
+    defaults = {
+        "breakdown_dimension": "",
+        "breakdown_value": "",
+        "numerator": np.nan,
+        "denominator": np.nan,
+        "unit": "",
+        "source_document": "",
+        "source_line": None,
+        "note": "",
+        "derived": False,
+        "value_status": None,
+        "source_kind": OFFICIAL,
+        "rounded": False,
+    }
     out = {}
     n = len(frame)
     for column in ROW_COLUMNS:
@@ -206,8 +255,9 @@ def _frame(rows: pd.DataFrame | Iterable[Mapping]) -> pd.DataFrame:
         else:
             out[column] = _by_value(cells, lambda x: "" if pd.isna(x) else str(x).strip())
     # object columns stay object: pandas would otherwise infer a string dtype and turn None into NaN
-    return pd.DataFrame({c: pd.Series(v, dtype=float if v.dtype == float else object) for c, v in out.items()},
-                        columns=ROW_COLUMNS)
+    return pd.DataFrame(
+        {c: pd.Series(v, dtype=float if v.dtype == float else object) for c, v in out.items()}, columns=ROW_COLUMNS
+    )
 
 
 def _by_value(cells: pd.Series | np.ndarray, fn: Callable[[object], object]) -> np.ndarray:
@@ -238,30 +288,53 @@ def _each(frame: pd.DataFrame, mask: np.ndarray, problems: _Problems, message: C
 def _check_frame(frame: pd.DataFrame, problems: _Problems) -> None:
     """What a row must be whatever the database holds."""
     kind = frame["source_kind"].to_numpy(dtype=object)
-    _each(frame, kind != OFFICIAL, problems,
-          lambda i: f"source_kind is '{kind[i]}'; only official figures are loaded here")
+    _each(
+        frame,
+        kind != OFFICIAL,
+        problems,
+        lambda i: f"source_kind is '{kind[i]}'; only official figures are loaded here",
+    )
     for column in ("indicator", "area", "period"):
         _each(frame, (frame[column] == "").to_numpy(), problems, lambda i, c=column: f"{c} is empty")
     status = frame["value_status"]
     has_status = status.notna().to_numpy()
     known = status.isin(VALUE_STATUSES).to_numpy()
-    _each(frame, has_status & ~known, problems,
-          lambda i: f"value_status '{status.iat[i]}' is not one of {', '.join(VALUE_STATUSES)}")
+    _each(
+        frame,
+        has_status & ~known,
+        problems,
+        lambda i: f"value_status '{status.iat[i]}' is not one of {', '.join(VALUE_STATUSES)}",
+    )
     has_value = frame["value"].notna().to_numpy()
-    _each(frame, has_value & has_status, problems,
-          lambda i: f"has both a value ({frame.at[i, 'value']}) and the status '{status.iat[i]}'")
-    _each(frame, ~has_value & ~has_status, problems,
-          lambda i: "has no value and no value_status saying why")
+    _each(
+        frame,
+        has_value & has_status,
+        problems,
+        lambda i: f"has both a value ({frame.at[i, 'value']}) and the status '{status.iat[i]}'",
+    )
+    _each(frame, ~has_value & ~has_status, problems, lambda i: "has no value and no value_status saying why")
     bd, bv = (frame["breakdown_dimension"] != "").to_numpy(), (frame["breakdown_value"] != "").to_numpy()
-    _each(frame, bd != bv, problems, lambda i: "breakdown_dimension and breakdown_value are given together or "
-                                               "both left empty")
+    _each(
+        frame,
+        bd != bv,
+        problems,
+        lambda i: "breakdown_dimension and breakdown_value are given together or both left empty",
+    )
     dup = frame.duplicated(KEY, keep="first").to_numpy()
     if dup.any():
         first = frame[frame.duplicated(KEY, keep=False)].drop_duplicates(KEY).set_index(KEY).index
-        where = {key: _where(frame, int(i)) for key, i in zip(first, np.flatnonzero(
-            frame.duplicated(KEY, keep=False).to_numpy() & ~dup), strict=True)}
-        _each(frame, dup, problems, lambda i: "gives the same figure (indicator, area, period and breakdown) as "
-                                              + where[tuple(frame.loc[i, KEY])])
+        where = {
+            key: _where(frame, int(i))
+            for key, i in zip(first, np.flatnonzero(frame.duplicated(KEY, keep=False).to_numpy() & ~dup), strict=True)
+        }
+        _each(
+            frame,
+            dup,
+            problems,
+            lambda i: (
+                "gives the same figure (indicator, area, period and breakdown) as " + where[tuple(frame.loc[i, KEY])]
+            ),
+        )
 
 
 def _check_references(frame: pd.DataFrame, indicators: Mapping, known_areas: set[str], problems: _Problems) -> None:
@@ -272,8 +345,10 @@ def _check_references(frame: pd.DataFrame, indicators: Mapping, known_areas: set
             rows = np.flatnonzero((codes == code).to_numpy())
             close = difflib.get_close_matches(code, list(indicators), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.add(f"{_where(frame, int(rows[0]))}: unknown indicator '{code}' in {_rows(len(rows))}{hint}; "
-                         "add it to the indicator registry first")
+            problems.add(
+                f"{_where(frame, int(rows[0]))}: unknown indicator '{code}' in {_rows(len(rows))}{hint}; "
+                "add it to the indicator registry first"
+            )
     area = frame["area"]
     for code in area.unique():
         if code and code not in known_areas:
@@ -290,8 +365,14 @@ def _check_references(frame: pd.DataFrame, indicators: Mapping, known_areas: set
         wrong_dim = bool(dim) and dim not in ind.breakdowns.split(",")
         if not (wrong_unit or wrong_dim):
             continue
-        at = _where(frame, int(np.flatnonzero(  # the first such row
-            ((codes == code) & (frame["unit"] == unit) & (frame["breakdown_dimension"] == dim)).to_numpy())[0]))
+        at = _where(
+            frame,
+            int(
+                np.flatnonzero(  # the first such row
+                    ((codes == code) & (frame["unit"] == unit) & (frame["breakdown_dimension"] == dim)).to_numpy()
+                )[0]
+            ),
+        )
         if wrong_unit:
             problems.add(f"{at}: '{code}' is measured in {ind.unit}, not {unit}")
         if wrong_dim:
@@ -313,8 +394,12 @@ def _check_lengths(frame: pd.DataFrame, areas: list[dict], problems: _Problems) 
                 problems.add(f"area '{a.get('code')}': {key} '{value}' is longer than {limit} characters")
     for key in ("breakdown_dimension", "breakdown_value", "source_document"):
         limit = Observation.__table__.c[key].type.length
-        _each(frame, (frame[key].str.len() > limit).to_numpy(), problems,
-              lambda i, k=key, n=limit: f"{k} '{frame.at[i, k]}' is longer than {n} characters")
+        _each(
+            frame,
+            (frame[key].str.len() > limit).to_numpy(),
+            problems,
+            lambda i, k=key, n=limit: f"{k} '{frame.at[i, k]}' is longer than {n} characters",
+        )
 
 
 def _parse_periods(frame: pd.DataFrame, problems: _Problems) -> dict[str, object]:
@@ -344,8 +429,11 @@ def _ensure_periods(conn: Connection, periods: Mapping[str, object]) -> tuple[di
     for written, p in periods.items():
         pid = by_code.get(p.code)
         if pid is None:
-            pid = conn.execute(table.insert().values(code=p.code, kind=p.kind, start_date=p.start, end_date=p.end,
-                                                     label=p.label, sort_key=p.sort_key)).inserted_primary_key[0]
+            pid = conn.execute(
+                table.insert().values(
+                    code=p.code, kind=p.kind, start_date=p.start, end_date=p.end, label=p.label, sort_key=p.sort_key
+                )
+            ).inserted_primary_key[0]
             by_code[p.code] = pid
             added += 1
         ids[written] = pid
@@ -360,10 +448,18 @@ def _store_neighbours(conn: Connection, neighbours: list[dict]) -> int:
         return 0
     table = StatisticalNeighbour.__table__
     ids = {code: id_ for code, id_ in conn.execute(select(Area.code, Area.id))}
-    new = [{"area_id": ids[n["area"]], "model": str(n["model"]), "rank": int(n["rank"]),
-            "neighbour_area_id": ids[n["neighbour"]], "closeness": n.get("closeness") or "",
-            "source_document": n.get("source_document") or "", "source_line": n.get("source_line")}
-           for n in neighbours]
+    new = [
+        {
+            "area_id": ids[n["area"]],
+            "model": str(n["model"]),
+            "rank": int(n["rank"]),
+            "neighbour_area_id": ids[n["neighbour"]],
+            "closeness": n.get("closeness") or "",
+            "source_document": n.get("source_document") or "",
+            "source_line": n.get("source_line"),
+        }
+        for n in neighbours
+    ]
     columns = list(new[0])
     written = 0
     for model in sorted({n["model"] for n in new}):
@@ -389,8 +485,9 @@ def _ids(cells: np.ndarray, ids: Mapping[str, int]) -> list[int]:
     return np.array([ids[x] for x in distinct], dtype=np.int64)[codes].tolist()
 
 
-def _staging_columns(frame: pd.DataFrame, indicator_ids: Mapping[str, int], area_ids: Mapping[str, int],
-                     period_ids: Mapping[str, int]) -> dict[str, list]:
+def _staging_columns(
+    frame: pd.DataFrame, indicator_ids: Mapping[str, int], area_ids: Mapping[str, int], period_ids: Mapping[str, int]
+) -> dict[str, list]:
     """The staging table's columns as Python lists (None for NULL), in row order."""
     col = {c: frame[c].to_numpy() for c in frame.columns}
     return {
@@ -429,17 +526,22 @@ def _stage(conn: Connection, columns: Mapping[str, list], n: int, progress: Call
         "CREATE TEMPORARY TABLE official_staging (rownum INTEGER PRIMARY KEY, indicator_id INTEGER, area_id INTEGER, "
         "period_id INTEGER, breakdown_dimension VARCHAR(64), breakdown_value VARCHAR(128), value FLOAT, "
         "value_status VARCHAR(32), rounded BOOLEAN, numerator FLOAT, denominator FLOAT, "
-        "source_document VARCHAR(255), source_line INTEGER, note TEXT, derived BOOLEAN)")
+        "source_document VARCHAR(255), source_line INTEGER, note TEXT, derived BOOLEAN)"
+    )
     rows = list(zip(*(columns[c] for c in _STAGING), strict=True))
     raw = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        with raw.cursor() as cur, cur.copy(
+        with (
+            raw.cursor() as cur,
+            cur.copy(
                 f"COPY official_staging ({', '.join(_STAGING)}) FROM STDIN "
-                f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(_TEXT)}))") as copy:
+                f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(_TEXT)}))"
+            ) as copy,
+        ):
             for start in range(0, n, STAGING_CHUNK):
                 buf = io.StringIO()
                 # csv: None is an empty unquoted cell, which COPY reads as NULL (text columns excepted above)
-                csv.writer(buf, lineterminator="\n").writerows(rows[start:start + STAGING_CHUNK])
+                csv.writer(buf, lineterminator="\n").writerows(rows[start : start + STAGING_CHUNK])
                 copy.write(buf.getvalue())
                 if progress:
                     progress(min(STAGING_CHUNK, n - start))
@@ -448,7 +550,7 @@ def _stage(conn: Connection, columns: Mapping[str, list], n: int, progress: Call
     marks = ", ".join("?" * len(_STAGING))
     sql = f"INSERT INTO official_staging ({', '.join(_STAGING)}) VALUES ({marks})"
     for start in range(0, n, STAGING_CHUNK):
-        raw.executemany(sql, rows[start:start + STAGING_CHUNK])
+        raw.executemany(sql, rows[start : start + STAGING_CHUNK])
         if progress:
             progress(min(STAGING_CHUNK, n - start))
 
@@ -465,12 +567,14 @@ def _insert_all(conn: Connection, columns: Mapping[str, list], n: int, progress:
     ordered = [np.array(columns[c], dtype=object)[order].tolist() for c in (*_ID_KEY, *_DATA)]
     rows = list(zip(*ordered, strict=True))
     names = (*_ID_KEY, *_DATA)
-    sql = (f"INSERT INTO observation ({', '.join(names)}, source_kind, updated_at) "
-           f"VALUES ({', '.join('?' * len(names))}, '{OFFICIAL}', '{now}')")
+    sql = (
+        f"INSERT INTO observation ({', '.join(names)}, source_kind, updated_at) "
+        f"VALUES ({', '.join('?' * len(names))}, '{OFFICIAL}', '{now}')"
+    )
     raw = conn.connection.driver_connection
     with _bulk_indexes(conn, n):
         for start in range(0, n, STAGING_CHUNK):
-            raw.executemany(sql, rows[start:start + STAGING_CHUNK])
+            raw.executemany(sql, rows[start : start + STAGING_CHUNK])
             if progress:
                 progress(min(STAGING_CHUNK, n - start))
     return n
@@ -490,31 +594,46 @@ def _merge(conn: Connection, run_id: int) -> tuple[int, int]:
     conn.exec_driver_sql(
         "CREATE TEMPORARY TABLE official_match AS SELECT s.rownum AS rownum, o.id AS obs_id, "
         f"CASE WHEN o.id IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END AS changed "
-        f"FROM official_staging s LEFT JOIN observation o ON {on}")
+        f"FROM official_staging s LEFT JOIN observation o ON {on}"
+    )
     counts = conn.exec_driver_sql(
         "SELECT COALESCE(SUM(changed), 0), COALESCE(SUM(CASE WHEN obs_id IS NULL THEN 1 ELSE 0 END), 0) "
-        "FROM official_match").one()
+        "FROM official_match"
+    ).one()
     changed, new = int(counts[0]), int(counts[1])
     updated = added = 0
     if changed:
-        conn.execute(text(
-            "INSERT INTO observation_history (observation_id, value, value_status, rounded, numerator, "
-            "denominator, source_document, source_line, note, replaced_at, import_run_id) "
-            "SELECT o.id, o.value, o.value_status, o.rounded, o.numerator, o.denominator, o.source_document, "
-            "o.source_line, o.note, :now, :run FROM official_match m JOIN observation o ON o.id = m.obs_id "
-            "WHERE m.changed = 1"), {"now": now, "run": run_id})
-        updated = conn.execute(text(
-            f"UPDATE observation AS o SET {', '.join(f'{c} = s.{c}' for c in _DATA)}, updated_at = :now "
-            "FROM official_match AS m JOIN official_staging AS s ON s.rownum = m.rownum "
-            "WHERE m.changed = 1 AND o.id = m.obs_id"), {"now": now}).rowcount
+        conn.execute(
+            text(
+                "INSERT INTO observation_history (observation_id, value, value_status, rounded, numerator, "
+                "denominator, source_document, source_line, note, replaced_at, import_run_id) "
+                "SELECT o.id, o.value, o.value_status, o.rounded, o.numerator, o.denominator, o.source_document, "
+                "o.source_line, o.note, :now, :run FROM official_match m JOIN observation o ON o.id = m.obs_id "
+                "WHERE m.changed = 1"
+            ),
+            {"now": now, "run": run_id},
+        )
+        updated = conn.execute(
+            text(
+                f"UPDATE observation AS o SET {', '.join(f'{c} = s.{c}' for c in _DATA)}, updated_at = :now "
+                "FROM official_match AS m JOIN official_staging AS s ON s.rownum = m.rownum "
+                "WHERE m.changed = 1 AND o.id = m.obs_id"
+            ),
+            {"now": now},
+        ).rowcount
     if new:
         with _bulk_indexes(conn, new):
-            added = conn.execute(text(
-                f"INSERT INTO observation ({', '.join(_ID_KEY)}, source_kind, {', '.join(_DATA)}, updated_at) "
-                f"SELECT {', '.join('s.' + c for c in _ID_KEY)}, '{OFFICIAL}', {', '.join('s.' + c for c in _DATA)}, "
-                ":now FROM official_match m JOIN official_staging s ON s.rownum = m.rownum WHERE m.obs_id IS NULL "
-                # In key order, new rows go into the observation indexes page by page rather than at random.
-                f"ORDER BY {', '.join('s.' + c for c in _ID_KEY)}"), {"now": now}).rowcount
+            added = conn.execute(
+                text(
+                    f"INSERT INTO observation ({', '.join(_ID_KEY)}, source_kind, {', '.join(_DATA)}, updated_at) "
+                    f"SELECT {', '.join('s.' + c for c in _ID_KEY)}, '{OFFICIAL}', "
+                    f"{', '.join('s.' + c for c in _DATA)}, "
+                    ":now FROM official_match m JOIN official_staging s ON s.rownum = m.rownum WHERE m.obs_id IS NULL "
+                    # In key order, new rows go into the observation indexes page by page rather than at random.
+                    f"ORDER BY {', '.join('s.' + c for c in _ID_KEY)}"
+                ),
+                {"now": now},
+            ).rowcount
     conn.exec_driver_sql("DROP TABLE official_match")
     return added, updated
 
@@ -528,27 +647,38 @@ def _bulk_indexes(conn: Connection, adding: int) -> Iterator[None]:
     if adding < BULK_MIN_ROWS:
         yield
         return
-    existing = conn.execute(text("SELECT count(*) FROM (SELECT 1 FROM observation LIMIT :n) AS o"),
-                            {"n": adding + 1}).scalar_one()
+    existing = conn.execute(
+        text("SELECT count(*) FROM (SELECT 1 FROM observation LIMIT :n) AS o"), {"n": adding + 1}
+    ).scalar_one()
     if existing > adding:
         yield
         return
     fks = []
     if conn.dialect.name == "postgresql":
-        indexes = conn.execute(text(
-            "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-            "WHERE x.indrelid = 'observation'::regclass AND NOT x.indisprimary AND NOT x.indisunique "
-            "ORDER BY i.relname")).all()
+        indexes = conn.execute(
+            text(
+                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = 'observation'::regclass AND NOT x.indisprimary AND NOT x.indisunique "
+                "ORDER BY i.relname"
+            )
+        ).all()
         # Foreign keys are checked a row at a time by triggers; added back, each is checked by one join.
-        fks = conn.execute(text(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = 'observation'::regclass AND contype = 'f' ORDER BY conname")).all()
+        fks = conn.execute(
+            text(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'observation'::regclass AND contype = 'f' ORDER BY conname"
+            )
+        ).all()
         for name, _ in fks:
             conn.exec_driver_sql(f'ALTER TABLE observation DROP CONSTRAINT "{name}"')
     else:  # the indexes the migrations made (auto-indexes of constraints have no SQL and stay)
-        indexes = conn.execute(text(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'observation' "
-            "AND sql IS NOT NULL ORDER BY name")).all()
+        indexes = conn.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'observation' "
+                "AND sql IS NOT NULL ORDER BY name"
+            )
+        ).all()
     for name, _ in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     yield

@@ -96,8 +96,12 @@ def _last_day(y: int, m: int) -> date:
 
 
 def financial_year(start_year: int) -> Period:
-    return Period(date(start_year + 1, 3, 31), date(start_year, 4, 1), "financial_year",
-                  f"{start_year}-{(start_year + 1) % 100:02d}")
+    return Period(
+        date(start_year + 1, 3, 31),
+        date(start_year, 4, 1),
+        "financial_year",
+        f"{start_year}-{(start_year + 1) % 100:02d}",
+    )
 
 
 def quarter(fy_start_year: int, n: int) -> Period:
@@ -131,8 +135,12 @@ def calendar_year(y: int) -> Period:
 def months(first: Period, last: Period) -> Period:
     if last.end < first.start:
         raise PeriodError("a run of months must end after it starts")
-    return Period(last.end, first.start, "months",
-                  f"{first.start.year}-{first.start.month:02d}/{last.start.year}-{last.start.month:02d}")
+    return Period(
+        last.end,
+        first.start,
+        "months",
+        f"{first.start.year}-{first.start.month:02d}/{last.start.year}-{last.start.month:02d}",
+    )
 
 
 _FY = re.compile(r"^(?:FY\s*)?(\d{4})\s*[-/]\s*(\d{2}|\d{4})$", re.I)
@@ -142,8 +150,10 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _NAMED_MONTH = re.compile(r"^([A-Za-z]+)\.?\s+(\d{4})$")
 _YEAR = re.compile(r"^(\d{4})$")
 
-ACCEPTED = ("2014-15 (financial year), 2014-15 Q3 (quarter), 2015-03 or Mar 2015 (month), "
-            "2015-03-31 (snapshot date), 2015 (calendar year), 2015-04/2015-09 (run of months)")
+ACCEPTED = (
+    "2014-15 (financial year), 2014-15 Q3 (quarter), 2015-03 or Mar 2015 (month), "
+    "2015-03-31 (snapshot date), 2015 (calendar year), 2015-04/2015-09 (run of months)"
+)
 
 
 def parse_period(text: str) -> Period:
@@ -172,8 +182,7 @@ def parse_period(text: str) -> Period:
             return financial_year(y)
         if 1 <= two <= 12:
             return month(y, two)
-        raise PeriodError(f"'{s}' is neither a financial year (e.g. {y}-{(y + 1) % 100:02d}) "
-                          f"nor a month (e.g. {y}-03)")
+        raise PeriodError(f"'{s}' is neither a financial year (e.g. {y}-{(y + 1) % 100:02d}) nor a month (e.g. {y}-03)")
     if m := _FY.match(s):
         y, second = int(m[1]), int(m[2])
         if second in ((y + 1) % 100, y + 1):

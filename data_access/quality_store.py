@@ -18,8 +18,15 @@ _NUMBERS = ("value", "numerator", "denominator", "source_line")
 _CHUNK = 50_000  # rows per read: bounded memory, few round trips
 _COLUMNS = ("id", "indicator_id", "area_id", "period_id", *_TEXT, *_NUMBERS, "rounded")
 # Text as categoricals from the first chunk on: a national dataset repeats a few breakdowns and sources.
-_DTYPES = {"id": "int64", "indicator_id": "int64", "area_id": "int64", "period_id": "int64",
-           **dict.fromkeys(_TEXT, "category"), **dict.fromkeys(_NUMBERS, "float64"), "rounded": "bool"}
+_DTYPES = {
+    "id": "int64",
+    "indicator_id": "int64",
+    "area_id": "int64",
+    "period_id": "int64",
+    **dict.fromkeys(_TEXT, "category"),
+    **dict.fromkeys(_NUMBERS, "float64"),
+    "rounded": "bool",
+}
 # The DfE rounds national and regional counts to the nearest 10: each such count may be up to 5 from the true one.
 ROUNDED_COUNT_TOLERANCE = 5.0
 # Only figures with a value are checked: a symbol (suppressed, not available ...) has nothing to compare.
@@ -43,16 +50,25 @@ def observations_for_checks() -> pd.DataFrame:
     columns = {}
     for col in _COLUMNS:  # column by column, freeing the chunks' copy as it goes
         parts = [c.pop(col) for c in chunks]
-        columns[col] = (pd.Series(union_categoricals(parts), name=col) if col in _TEXT
-                        else pd.concat(parts, ignore_index=True))
+        columns[col] = (
+            pd.Series(union_categoricals(parts), name=col) if col in _TEXT else pd.concat(parts, ignore_index=True)
+        )
     obs = pd.DataFrame(columns, copy=False)
     out = pd.DataFrame({"id": obs["id"]})
     out["indicator"], out["unit"] = _codes(obs.pop("indicator_id"), ref["indicator"], "code", "unit")
     out["area"], out["area_kind"], board = _codes(obs.pop("area_id"), ref["area"], "code", "kind", "board_id")
     out["board_id"] = board.astype("float64")
     (out["period"],) = _codes(obs.pop("period_id"), ref["period"], "code")
-    for col in ("breakdown_dimension", "breakdown_value", "value", "numerator", "denominator", "source_document",
-                "source_line", "source_kind"):
+    for col in (
+        "breakdown_dimension",
+        "breakdown_value",
+        "value",
+        "numerator",
+        "denominator",
+        "source_document",
+        "source_line",
+        "source_kind",
+    ):
         out[col] = obs.pop(col)
     out["tolerance"] = np.where(obs.pop("rounded").to_numpy(dtype=bool), ROUNDED_COUNT_TOLERANCE, 0.0)
     return out
@@ -62,15 +78,25 @@ def _observation_chunks(conn) -> Iterator[pd.DataFrame]:
     dtypes = _DTYPES
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(
-                f"COPY (SELECT {', '.join(_COLUMNS)} FROM observation WHERE {_WITH_VALUE}) TO STDOUT "
-                "(FORMAT csv)") as cp:
+        with (
+            raw.cursor() as cur,
+            cur.copy(
+                f"COPY (SELECT {', '.join(_COLUMNS)} FROM observation WHERE {_WITH_VALUE}) TO STDOUT (FORMAT csv)"
+            ) as cp,
+        ):
             # Empty text cells come out quoted (""), NULL numbers as nothing: keep_default_na=False keeps ""
             # as text and reads nothing as NaN.
-            yield from pd.read_csv(_CopyReader(cp), header=None, names=list(_COLUMNS), dtype=dtypes,
-                                   keep_default_na=False, na_values={c: [""] for c in _NUMBERS},
-                                   true_values=["t"], false_values=["f"],
-                                   chunksize=_CHUNK)
+            yield from pd.read_csv(
+                _CopyReader(cp),
+                header=None,
+                names=list(_COLUMNS),
+                dtype=dtypes,
+                keep_default_na=False,
+                na_values={c: [""] for c in _NUMBERS},
+                true_values=["t"],
+                false_values=["f"],
+                chunksize=_CHUNK,
+            )
         return
     o = Observation.__table__.c
     stmt = select(*(o[c] for c in _COLUMNS)).where(o.value.isnot(None))
@@ -98,7 +124,7 @@ class _CopyReader(io.RawIOBase):
                     break
                 self._left = memoryview(block)
             n = min(len(view) - filled, len(self._left))
-            view[filled:filled + n] = self._left[:n]
+            view[filled : filled + n] = self._left[:n]
             self._left = self._left[n:]
             filled += n
         return filled
@@ -147,8 +173,13 @@ def replace_flags(flags: list[dict]) -> int:
         }
         s.execute(delete(DataQualityFlag))
         for f in flags:
-            s.add(DataQualityFlag(indicator_id=ids["indicator"][f["indicator"]],
-                                  area_id=ids["area"].get(f.get("area")),
-                                  period_id=ids["period"].get(f.get("period")),
-                                  check=f["check"], message=f["message"]))
+            s.add(
+                DataQualityFlag(
+                    indicator_id=ids["indicator"][f["indicator"]],
+                    area_id=ids["area"].get(f.get("area")),
+                    period_id=ids["period"].get(f.get("period")),
+                    check=f["check"],
+                    message=f["message"],
+                )
+            )
     return len(flags)

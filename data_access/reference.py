@@ -8,18 +8,17 @@ from sqlalchemy.orm import Session
 from data_access.models import Area, Board, Indicator, RagRule, StatisticalNeighbour
 
 
-def sync_reference(session: Session, *, boards: list[dict], areas: list[dict], indicators: list[dict],
-                   rules: list[dict]) -> None:
+def sync_reference(
+    session: Session, *, boards: list[dict], areas: list[dict], indicators: list[dict], rules: list[dict]
+) -> None:
     """Insert or update boards, areas and indicators by code. Registry rules are refreshed; rules a board set
     itself (origin 'board') are never touched."""
     board_ids = _upsert(session, Board, boards)
-    areas = [{**{k: v for k, v in a.items() if k != "board"}, "board_id": board_ids.get(a.get("board"))}
-             for a in areas]
+    areas = [{**{k: v for k, v in a.items() if k != "board"}, "board_id": board_ids.get(a.get("board"))} for a in areas]
     area_ids = _upsert(session, Area, areas)
     ind_ids = _upsert(session, Indicator, indicators)
     session.flush()
-    existing = {(r.indicator_id, r.board_id, r.applies_from): r
-                for r in session.scalars(select(RagRule))}
+    existing = {(r.indicator_id, r.board_id, r.applies_from): r for r in session.scalars(select(RagRule))}
     for raw in rules:
         r = dict(raw)
         r["indicator_id"] = ind_ids[r.pop("indicator")]
@@ -50,8 +49,18 @@ def _upsert(session: Session, model, items: list[dict]) -> dict[str, int]:
 
 
 # What the official files say of an area: these columns only, never its code, board or the registry's name.
-OFFICIAL_AREA_COLUMNS = ("dfe_number", "region", "sub_region", "first_year", "last_year", "former_ons_codes",
-                         "replaces", "replaced_by", "members", "official_note")
+OFFICIAL_AREA_COLUMNS = (
+    "dfe_number",
+    "region",
+    "sub_region",
+    "first_year",
+    "last_year",
+    "former_ons_codes",
+    "replaces",
+    "replaced_by",
+    "members",
+    "official_note",
+)
 
 
 def sync_official_areas(session: Session, areas: list[dict]) -> dict[str, int]:
@@ -69,8 +78,9 @@ def sync_official_areas(session: Session, areas: list[dict]) -> dict[str, int]:
             official[k] = official[k] or ""
         area = existing.get(item["code"])
         if area is None:
-            session.add(Area(code=item["code"], name=item["name"], kind=item["kind"], ons_code=item.get("ons_code"),
-                             **official))
+            session.add(
+                Area(code=item["code"], name=item["name"], kind=item["kind"], ons_code=item.get("ons_code"), **official)
+            )
             added += 1
         else:
             for k, v in official.items():
@@ -87,9 +97,17 @@ def sync_statistical_neighbours(session: Session, neighbours: list[dict]) -> int
     models = {n["model"] for n in neighbours}
     if models:
         session.execute(delete(StatisticalNeighbour).where(StatisticalNeighbour.model.in_(models)))
-    session.add_all(StatisticalNeighbour(area_id=ids[n["area"]], model=n["model"], rank=n["rank"],
-                                         neighbour_area_id=ids[n["neighbour"]], closeness=n["closeness"],
-                                         source_document=n["source_document"], source_line=n["source_line"])
-                    for n in neighbours)
+    session.add_all(
+        StatisticalNeighbour(
+            area_id=ids[n["area"]],
+            model=n["model"],
+            rank=n["rank"],
+            neighbour_area_id=ids[n["neighbour"]],
+            closeness=n["closeness"],
+            source_document=n["source_document"],
+            source_line=n["source_line"],
+        )
+        for n in neighbours
+    )
     session.flush()
     return len(neighbours)

@@ -28,8 +28,10 @@ class VersionConflict(Exception):
 
     def __init__(self, current: dict):
         self.current = current
-        super().__init__(f"changed by {current.get('updated_by') or current.get('author')} since you opened it "
-                         f"(now version {current['version']})")
+        super().__init__(
+            f"changed by {current.get('updated_by') or current.get('author')} since you opened it "
+            f"(now version {current['version']})"
+        )
 
 
 class NotFound(LookupError):
@@ -98,8 +100,16 @@ def _commentary_dict(c: Commentary) -> dict:
     return {"version": c.version, "body": c.body, "author": c.author, "updated_at": c.updated_at}
 
 
-def save_commentary(indicator: str, area: str, period: str, body: str, author: str,
-                    expected_version: int | None, *, session: Session | None = None) -> int:
+def save_commentary(
+    indicator: str,
+    area: str,
+    period: str,
+    body: str,
+    author: str,
+    expected_version: int | None,
+    *,
+    session: Session | None = None,
+) -> int:
     """Write a new version of the commentary; `expected_version` is the version the author started from
     (None for a new one). Returns the new version; raises VersionConflict if someone saved in between, including
     when two people write the first commentary on a figure at once."""
@@ -112,8 +122,19 @@ def save_commentary(indicator: str, area: str, period: str, body: str, author: s
             if expected_version not in (None, 0):
                 raise VersionConflict({"version": 0, "body": "", "author": "", "updated_at": None})
             created = _insert_unless_present(
-                s, Commentary, {"indicator_id": ind, "area_id": ar, "period_id": per, "body": body, "author": author,
-                                "updated_at": now, "version": 1}, ["indicator_id", "area_id", "period_id"])
+                s,
+                Commentary,
+                {
+                    "indicator_id": ind,
+                    "area_id": ar,
+                    "period_id": per,
+                    "body": body,
+                    "author": author,
+                    "updated_at": now,
+                    "version": 1,
+                },
+                ["indicator_id", "area_id", "period_id"],
+            )
             c = s.scalar(select(Commentary).where(*key).with_for_update().execution_options(populate_existing=True))
             if not created:  # someone else wrote the first version while this author was typing theirs
                 raise VersionConflict(_commentary_dict(c))
@@ -133,19 +154,33 @@ def save_commentary(indicator: str, area: str, period: str, body: str, author: s
 def _commentary_now(ind: int, ar: int, per: int | None) -> dict:
     """What is stored now, read outside the writer's failed transaction."""
     with session_scope() as s:
-        c = s.scalar(select(Commentary).where(Commentary.indicator_id == ind, Commentary.area_id == ar,
-                                              Commentary.period_id == per))
+        c = s.scalar(
+            select(Commentary).where(
+                Commentary.indicator_id == ind, Commentary.area_id == ar, Commentary.period_id == per
+            )
+        )
         return _commentary_dict(c)
 
 
 @cache.memoize()
 def commentary_table() -> pd.DataFrame:
     """Current commentary on every figure (indicator, area, period codes)."""
-    stmt = (select(Indicator.code.label("indicator"), Area.code.label("area"), Period.code.label("period"),
-                   Period.label.label("period_label"), Commentary.body, Commentary.author, Commentary.updated_at,
-                   Commentary.version)
-            .join(Indicator, Indicator.id == Commentary.indicator_id).join(Area, Area.id == Commentary.area_id)
-            .join(Period, Period.id == Commentary.period_id).order_by(Commentary.updated_at.desc()))
+    stmt = (
+        select(
+            Indicator.code.label("indicator"),
+            Area.code.label("area"),
+            Period.code.label("period"),
+            Period.label.label("period_label"),
+            Commentary.body,
+            Commentary.author,
+            Commentary.updated_at,
+            Commentary.version,
+        )
+        .join(Indicator, Indicator.id == Commentary.indicator_id)
+        .join(Area, Area.id == Commentary.area_id)
+        .join(Period, Period.id == Commentary.period_id)
+        .order_by(Commentary.updated_at.desc())
+    )
     with get_engine().connect() as conn:
         return pd.read_sql(stmt, conn)
 
@@ -153,13 +188,15 @@ def commentary_table() -> pd.DataFrame:
 @cache.memoize()
 def commentary_revisions(indicator: str, area: str, period: str) -> pd.DataFrame:
     """Every version of one commentary, newest first."""
-    stmt = (select(CommentaryRevision.version, CommentaryRevision.body, CommentaryRevision.author,
-                   CommentaryRevision.at)
-            .join(Commentary, Commentary.id == CommentaryRevision.commentary_id)
-            .join(Indicator, Indicator.id == Commentary.indicator_id).join(Area, Area.id == Commentary.area_id)
-            .join(Period, Period.id == Commentary.period_id)
-            .where(Indicator.code == indicator, Area.code == area, Period.code == period)
-            .order_by(CommentaryRevision.version.desc()))
+    stmt = (
+        select(CommentaryRevision.version, CommentaryRevision.body, CommentaryRevision.author, CommentaryRevision.at)
+        .join(Commentary, Commentary.id == CommentaryRevision.commentary_id)
+        .join(Indicator, Indicator.id == Commentary.indicator_id)
+        .join(Area, Area.id == Commentary.area_id)
+        .join(Period, Period.id == Commentary.period_id)
+        .where(Indicator.code == indicator, Area.code == area, Period.code == period)
+        .order_by(CommentaryRevision.version.desc())
+    )
     with get_engine().connect() as conn:
         return pd.read_sql(stmt, conn)
 
@@ -181,21 +218,55 @@ class ChallengeChange:
     action: str = "edited"
 
 
-def raise_challenge(indicator: str, area: str, period: str | None, question: str, owner: str, actor: str, *,
-                    due_date: date | None = None, meeting: str = "", facts: list[str] | None = None,
-                    session: Session | None = None) -> int:
+def raise_challenge(
+    indicator: str,
+    area: str,
+    period: str | None,
+    question: str,
+    owner: str,
+    actor: str,
+    *,
+    due_date: date | None = None,
+    meeting: str = "",
+    facts: list[str] | None = None,
+    session: Session | None = None,
+) -> int:
     """Record a new open challenge and its first event; returns its number."""
     with _writing(session) as s:
         ind, ar, per = _ids(s, indicator, area, period)
         now = utcnow()
-        c = Challenge(indicator_id=ind, area_id=ar, period_id=per, question=question, owner=owner,
-                      due_date=due_date, meeting=meeting, status="open", response="",
-                      facts=json.dumps(facts or []), raised_by=actor, raised_at=now, updated_by=actor,
-                      updated_at=now, version=1)
+        c = Challenge(
+            indicator_id=ind,
+            area_id=ar,
+            period_id=per,
+            question=question,
+            owner=owner,
+            due_date=due_date,
+            meeting=meeting,
+            status="open",
+            response="",
+            facts=json.dumps(facts or []),
+            raised_by=actor,
+            raised_at=now,
+            updated_by=actor,
+            updated_at=now,
+            version=1,
+        )
         s.add(c)
         s.flush()
-        s.add(ChallengeEvent(challenge_id=c.id, at=now, actor=actor, action="raised", from_status="",
-                             to_status="open", question=question, response="", version=1))
+        s.add(
+            ChallengeEvent(
+                challenge_id=c.id,
+                at=now,
+                actor=actor,
+                action="raised",
+                from_status="",
+                to_status="open",
+                question=question,
+                response="",
+                version=1,
+            )
+        )
         s.flush()
         return c.id
 
@@ -216,13 +287,23 @@ def current_challenge(challenge_id: int, *, session: Session | None = None) -> d
 
 
 def _as_dict(c: Challenge) -> dict:
-    return {"id": c.id, "question": c.question, "owner": c.owner, "due_date": c.due_date, "meeting": c.meeting,
-            "status": c.status, "response": c.response, "version": c.version, "updated_by": c.updated_by,
-            "updated_at": c.updated_at}
+    return {
+        "id": c.id,
+        "question": c.question,
+        "owner": c.owner,
+        "due_date": c.due_date,
+        "meeting": c.meeting,
+        "status": c.status,
+        "response": c.response,
+        "version": c.version,
+        "updated_by": c.updated_by,
+        "updated_at": c.updated_at,
+    }
 
 
-def update_challenge(challenge_id: int, expected_version: int, actor: str, change: ChallengeChange, *,
-                     session: Session | None = None) -> int:
+def update_challenge(
+    challenge_id: int, expected_version: int, actor: str, change: ChallengeChange, *, session: Session | None = None
+) -> int:
     """Apply a change made from `expected_version`; raise VersionConflict (with what is stored now) if the
     challenge changed since. Returns the new version. Every change is kept as an event."""
     with _writing(session) as s:
@@ -245,8 +326,19 @@ def update_challenge(challenge_id: int, expected_version: int, actor: str, chang
             s.flush()
         except StaleDataError:  # changed by someone else between our read and our write (SQLite has no FOR UPDATE)
             raise VersionConflict(current_challenge(challenge_id)) from None
-        s.add(ChallengeEvent(challenge_id=c.id, at=now, actor=actor, action=change.action, from_status=before,
-                             to_status=c.status, question=c.question, response=c.response, version=c.version))
+        s.add(
+            ChallengeEvent(
+                challenge_id=c.id,
+                at=now,
+                actor=actor,
+                action=change.action,
+                from_status=before,
+                to_status=c.status,
+                question=c.question,
+                response=c.response,
+                version=c.version,
+            )
+        )
         s.flush()
         return c.version
 
@@ -254,24 +346,54 @@ def update_challenge(challenge_id: int, expected_version: int, actor: str, chang
 @cache.memoize()
 def challenges_table() -> pd.DataFrame:
     """Every challenge with its indicator, domain, area and period."""
-    stmt = (select(Challenge.id, Indicator.code.label("indicator"), Indicator.title.label("indicator_title"),
-                   Indicator.domain, Area.code.label("area"), Area.name.label("area_name"),
-                   Period.code.label("period"), Period.label.label("period_label"), Challenge.question,
-                   Challenge.owner, Challenge.due_date, Challenge.meeting, Challenge.status, Challenge.response,
-                   Challenge.facts, Challenge.raised_by, Challenge.raised_at, Challenge.updated_by,
-                   Challenge.updated_at, Challenge.version)
-            .join(Indicator, Indicator.id == Challenge.indicator_id).join(Area, Area.id == Challenge.area_id)
-            .outerjoin(Period, Period.id == Challenge.period_id).order_by(Challenge.raised_at.desc()))
+    stmt = (
+        select(
+            Challenge.id,
+            Indicator.code.label("indicator"),
+            Indicator.title.label("indicator_title"),
+            Indicator.domain,
+            Area.code.label("area"),
+            Area.name.label("area_name"),
+            Period.code.label("period"),
+            Period.label.label("period_label"),
+            Challenge.question,
+            Challenge.owner,
+            Challenge.due_date,
+            Challenge.meeting,
+            Challenge.status,
+            Challenge.response,
+            Challenge.facts,
+            Challenge.raised_by,
+            Challenge.raised_at,
+            Challenge.updated_by,
+            Challenge.updated_at,
+            Challenge.version,
+        )
+        .join(Indicator, Indicator.id == Challenge.indicator_id)
+        .join(Area, Area.id == Challenge.area_id)
+        .outerjoin(Period, Period.id == Challenge.period_id)
+        .order_by(Challenge.raised_at.desc())
+    )
     with get_engine().connect() as conn:
         return pd.read_sql(stmt, conn)
 
 
 @cache.memoize()
 def challenge_events(challenge_id: int) -> pd.DataFrame:
-    stmt = (select(ChallengeEvent.at, ChallengeEvent.actor, ChallengeEvent.action, ChallengeEvent.from_status,
-                   ChallengeEvent.to_status, ChallengeEvent.question, ChallengeEvent.response,
-                   ChallengeEvent.version)
-            .where(ChallengeEvent.challenge_id == challenge_id).order_by(ChallengeEvent.version))
+    stmt = (
+        select(
+            ChallengeEvent.at,
+            ChallengeEvent.actor,
+            ChallengeEvent.action,
+            ChallengeEvent.from_status,
+            ChallengeEvent.to_status,
+            ChallengeEvent.question,
+            ChallengeEvent.response,
+            ChallengeEvent.version,
+        )
+        .where(ChallengeEvent.challenge_id == challenge_id)
+        .order_by(ChallengeEvent.version)
+    )
     with get_engine().connect() as conn:
         return pd.read_sql(stmt, conn)
 
@@ -280,8 +402,9 @@ def dismiss_draft(draft_key: str, actor: str, *, session: Session | None = None)
     """Mark a drafted question as dealt with (dismissed, or raised) so it is not proposed again. True when this
     call marked it; False when it already was, by someone else, even a moment ago."""
     with _writing(session) as s:
-        return _insert_unless_present(s, DismissedDraft, {"draft_key": draft_key, "dismissed_by": actor,
-                                                          "at": utcnow()}, ["draft_key"])
+        return _insert_unless_present(
+            s, DismissedDraft, {"draft_key": draft_key, "dismissed_by": actor, "at": utcnow()}, ["draft_key"]
+        )
 
 
 def draft_dismissal(draft_key: str) -> dict | None:
@@ -290,8 +413,12 @@ def draft_dismissal(draft_key: str) -> dict | None:
         d = s.scalar(select(DismissedDraft).where(DismissedDraft.draft_key == draft_key))
         if d is None:
             return None
-        cid = s.scalar(select(Challenge.id).where(Challenge.facts == json.dumps([f"drafted: {draft_key}"]))
-                       .order_by(Challenge.id).limit(1))
+        cid = s.scalar(
+            select(Challenge.id)
+            .where(Challenge.facts == json.dumps([f"drafted: {draft_key}"]))
+            .order_by(Challenge.id)
+            .limit(1)
+        )
         return {"by": d.dismissed_by, "at": d.at, "challenge": cid}
 
 

@@ -20,9 +20,18 @@ class PageError(ValueError):
     """A page's metadata is wrong; the message names the page and what is missing."""
 
 
-def register_page(module: str, *, order: int, name: str, layout: Callable, path: str | None = None,
-                  path_template: str | None = None, title: str | Callable | None = None,
-                  nav: str | None = None, nav_label: str | None = None) -> None:
+def register_page(
+    module: str,
+    *,
+    order: int,
+    name: str,
+    layout: Callable,
+    path: str | None = None,
+    path_template: str | None = None,
+    title: str | Callable | None = None,
+    nav: str | None = None,
+    nav_label: str | None = None,
+) -> None:
     """Register one page, after checking what the shell and the navigation rely on: a name, an address that
     starts with '/' and is no other page's, and (for a page in the navigation) a label. Raises PageError naming the
     page and the problem."""
@@ -38,8 +47,16 @@ def register_page(module: str, *, order: int, name: str, layout: Callable, path:
     if nav is not None and not (nav_label or "").strip():
         raise PageError(f"{where}: a page in the navigation needs a label")
     extra = {"nav": nav, "nav_label": nav_label} if nav is not None else {}
-    dash.register_page(module, path=path, path_template=path_template, name=name,
-                       title=title or f"{name} - {TITLE}", layout=layout, order=order, **extra)
+    dash.register_page(
+        module,
+        path=path,
+        path_template=path_template,
+        name=name,
+        title=title or f"{name} - {TITLE}",
+        layout=layout,
+        order=order,
+        **extra,
+    )
 
 
 def register_pages() -> None:
@@ -48,20 +65,55 @@ def register_pages() -> None:
     from layouts import about, board, challenges, domain, exceptions, indicator, overview
 
     order = itertools.count()  # the navigation's order is the order of registration
-    register_page("overview", order=next(order), path="/", name="Scorecard", layout=overview.layout,
-                  nav="overview", nav_label="Scorecard")
+    register_page(
+        "overview",
+        order=next(order),
+        path="/",
+        name="Scorecard",
+        layout=overview.layout,
+        nav="overview",
+        nav_label="Scorecard",
+    )
     for spec in registry().domain_pages():
-        register_page(f"domain_{spec.code}", order=next(order), path=spec.path, name=spec.title,
-                      layout=board.domain_layout if spec.code == board.DOMAIN else domain.make_layout(spec.code),
-                      nav=spec.code, nav_label=spec.nav_label)
-    register_page("exceptions", order=next(order), path="/exceptions", name="Exceptions", layout=exceptions.layout,
-                  nav="exceptions", nav_label="Exceptions")
-    register_page("challenges", order=next(order), path="/challenges", name="Challenges",
-                  title=f"Challenge log - {TITLE}", layout=challenges.layout, nav="challenges", nav_label="Challenges")
-    register_page("board_record", order=next(order), path=board.RECORD_PATH, name="Record a meeting",
-                  layout=board.record_layout)
-    register_page("indicator", order=next(order), path_template="/indicator/<code>", name="Indicator",
-                  title=indicator_title, layout=indicator.layout)
+        register_page(
+            f"domain_{spec.code}",
+            order=next(order),
+            path=spec.path,
+            name=spec.title,
+            layout=board.domain_layout if spec.code == board.DOMAIN else domain.make_layout(spec.code),
+            nav=spec.code,
+            nav_label=spec.nav_label,
+        )
+    register_page(
+        "exceptions",
+        order=next(order),
+        path="/exceptions",
+        name="Exceptions",
+        layout=exceptions.layout,
+        nav="exceptions",
+        nav_label="Exceptions",
+    )
+    register_page(
+        "challenges",
+        order=next(order),
+        path="/challenges",
+        name="Challenges",
+        title=f"Challenge log - {TITLE}",
+        layout=challenges.layout,
+        nav="challenges",
+        nav_label="Challenges",
+    )
+    register_page(
+        "board_record", order=next(order), path=board.RECORD_PATH, name="Record a meeting", layout=board.record_layout
+    )
+    register_page(
+        "indicator",
+        order=next(order),
+        path_template="/indicator/<code>",
+        name="Indicator",
+        title=indicator_title,
+        layout=indicator.layout,
+    )
     register_page("about", order=next(order), path="/about", name="About the data", layout=about.layout)
     dash.register_page("not_found_404", layout=not_found, title=f"Page not found - {TITLE}")
 
@@ -75,6 +127,11 @@ def indicator_title(code: str | None = None, **_query) -> str:
 def not_found(**_kwargs):
     from dash import html
 
-    return html.Div([html.H1("Page not found"),
-                     html.P(["There is no page at this address. ", html.A("Go to the scorecard", href="/"), "."])],
-                    className="page page-not-found", role="alert")
+    return html.Div(
+        [
+            html.H1("Page not found"),
+            html.P(["There is no page at this address. ", html.A("Go to the scorecard", href="/"), "."]),
+        ],
+        className="page page-not-found",
+        role="alert",
+    )

@@ -18,15 +18,21 @@ def make_layout(domain: str):
 
     def layout(**query):
         view = view_from_query(query)
-        return html.Div([
-            view_store(view),
-            dcc.Store(id=ids.PAGE_DOMAIN, data=domain),
-            page_header(f"{spec.title}: {board_name(view.board)}", spec.description),
-            filter_bar(view),
-            html.Div([
-                loading(html.Div(id=ids.DOMAIN_CHARTS, className="chart-grid"), f"{domain}-loading"),
-                drill_panel(links=[(link.title, link.href) for link in indicator_links(view, domain)]),
-            ], className="domain-body"),
-        ], className=f"page page-domain page-{domain.replace('_', '-')}")
+        return html.Div(
+            [
+                view_store(view),
+                dcc.Store(id=ids.PAGE_DOMAIN, data=domain),
+                page_header(f"{spec.title}: {board_name(view.board)}", spec.description),
+                filter_bar(view),
+                html.Div(
+                    [
+                        loading(html.Div(id=ids.DOMAIN_CHARTS, className="chart-grid"), f"{domain}-loading"),
+                        drill_panel(links=[(link.title, link.href) for link in indicator_links(view, domain)]),
+                    ],
+                    className="domain-body",
+                ),
+            ],
+            className=f"page page-domain page-{domain.replace('_', '-')}",
+        )
 
     return layout

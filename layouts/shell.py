@@ -26,28 +26,69 @@ def nav_pages() -> list[NavItem]:
 
 
 def app_shell():
-    return html.Div([
-        dcc.Location(id=ids.URL, refresh="callback-nav"),
-        html.A("Skip to main content", href="#main", className="skip-link"),
-        html.Header([
-            html.Div([
-                html.A([html.Span("\u25a3", className="brand-mark", **{"aria-hidden": "true"}),
-                        " Safeguarding board dashboard"], href="/", className="brand"),
-                html.Nav(html.Ul([html.Li(dcc.Link(p.label, href=p.path, id=ids.nav_link(p.page),
-                                                   className="nav-link")) for p in nav_pages()], className="nav"),
-                         id=ids.NAV, **{"aria-label": "Pages"}),
-                html.A("Meeting mode", id=ids.MEETING_LINK, href="/?meeting=1", className="btn meeting-toggle",
-                       role="button"),
-                user_menu(),
-            ], className="header-inner"),
-        ], className="app-header"),
-        html.Main([html.Div(id=ids.VIEW_NOTICE, role="status", className="view-notice"), dash.page_container],
-                  id="main", tabIndex="-1"),
-        html.Footer(html.P([
-            f"{len(registry().indicators)} indicators. Every figure links to the document and line it came from. ",
-            html.A("About the data", href="/about"),
-        ]), className="app-footer"),
-    ], id=ids.SHELL)
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            html.A("Skip to main content", href="#main", className="skip-link"),
+            html.Header(
+                [
+                    html.Div(
+                        [
+                            html.A(
+                                [
+                                    html.Span("\u25a3", className="brand-mark", **{"aria-hidden": "true"}),
+                                    " Safeguarding board dashboard",
+                                ],
+                                href="/",
+                                className="brand",
+                            ),
+                            html.Nav(
+                                html.Ul(
+                                    [
+                                        html.Li(
+                                            dcc.Link(
+                                                p.label, href=p.path, id=ids.nav_link(p.page), className="nav-link"
+                                            )
+                                        )
+                                        for p in nav_pages()
+                                    ],
+                                    className="nav",
+                                ),
+                                id=ids.NAV,
+                                **{"aria-label": "Pages"},
+                            ),
+                            html.A(
+                                "Meeting mode",
+                                id=ids.MEETING_LINK,
+                                href="/?meeting=1",
+                                className="btn meeting-toggle",
+                                role="button",
+                            ),
+                            user_menu(),
+                        ],
+                        className="header-inner",
+                    ),
+                ],
+                className="app-header",
+            ),
+            html.Main(
+                [html.Div(id=ids.VIEW_NOTICE, role="status", className="view-notice"), dash.page_container],
+                id="main",
+                tabIndex="-1",
+            ),
+            html.Footer(
+                html.P(
+                    [
+                        f"{len(registry().indicators)} indicators. "
+                        "Every figure links to the document and line it came from. ",
+                        html.A("About the data", href="/about"),
+                    ]
+                ),
+                className="app-footer",
+            ),
+        ],
+        id=ids.SHELL,
+    )
 
 
 def page_header(title: str, lead: str) -> html.Div:

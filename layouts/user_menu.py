@@ -15,9 +15,15 @@ def user_menu() -> html.Div:
     label = f"{summary['name']} ({summary['role']})"
     if summary["via"] == "header":
         # Signing out happens at the organisation's single sign-on (the link says where).
-        return html.Div([html.Span(label), " ", html.A("Sign out", href=summary["sign_out_url"])],
-                        className="user-menu")
+        return html.Div(
+            [html.Span(label), " ", html.A("Sign out", href=summary["sign_out_url"])], className="user-menu"
+        )
     # Signing out is a POST with its CSRF token on the /logout page (one click there).
-    return html.Div([html.Span(label, className="user-menu-name"), " ",
-                     html.A("Sign out", href=summary["sign_out_url"], className="btn btn-sm user-menu-signout")],
-                    className="user-menu")
+    return html.Div(
+        [
+            html.Span(label, className="user-menu-name"),
+            " ",
+            html.A("Sign out", href=summary["sign_out_url"], className="btn btn-sm user-menu-signout"),
+        ],
+        className="user-menu",
+    )

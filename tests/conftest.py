@@ -88,8 +88,9 @@ class PostgresDatabases:
         self.template_root = template_root
         self.admin_url = make_url(admin_url).set(drivername="postgresql+psycopg")
         self.prefix = f"bd_test_{_worker()}_{uuid.uuid4().hex[:8]}"
-        self.admin: Engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT",
-                                           pool_size=self.DROP_CONNECTIONS + 2, max_overflow=0)
+        self.admin: Engine = create_engine(
+            self.admin_url, isolation_level="AUTOCOMMIT", pool_size=self.DROP_CONNECTIONS + 2, max_overflow=0
+        )
         self._serial = itertools.count(1)
         self._templates: dict[Kind, str] = {}
         self._template_lock = threading.Lock()

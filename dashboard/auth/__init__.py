@@ -78,11 +78,36 @@ from data_access import db
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "CSRF_COOKIE", "CSRF_HEADER", "LOCAL_USER", "ROLES", "ROLE_DESCRIPTIONS", "ROLE_INCLUDES", "SECRET_FILE",
-    "SESSION_COOKIE", "WRITE_CALLBACKS", "WRITE_ROUTES", "AuthConfigError", "User", "actor", "client_address",
-    "content_security_policy", "csrf_token", "current_user", "has_role", "init_auth", "is_loopback_host",
-    "load_or_create_secret", "make_user", "passwords", "request_is_https", "require_role", "roles_for_output",
-    "safe_next", "serving_refusal", "signed_in_summary", "write_callbacks",
+    "CSRF_COOKIE",
+    "CSRF_HEADER",
+    "LOCAL_USER",
+    "ROLES",
+    "ROLE_DESCRIPTIONS",
+    "ROLE_INCLUDES",
+    "SECRET_FILE",
+    "SESSION_COOKIE",
+    "WRITE_CALLBACKS",
+    "WRITE_ROUTES",
+    "AuthConfigError",
+    "User",
+    "actor",
+    "client_address",
+    "content_security_policy",
+    "csrf_token",
+    "current_user",
+    "has_role",
+    "init_auth",
+    "is_loopback_host",
+    "load_or_create_secret",
+    "make_user",
+    "passwords",
+    "request_is_https",
+    "require_role",
+    "roles_for_output",
+    "safe_next",
+    "serving_refusal",
+    "signed_in_summary",
+    "write_callbacks",
 ]
 
 
@@ -92,8 +117,12 @@ def init_auth(app, settings: Settings) -> None:
     server: flask.Flask = app.server
     check_settings(settings)
     server.extensions[EXTENSION] = AuthConfig(
-        settings=settings, dash_app=app, proxies=networks(settings.trusted_proxies),
-        callbacks=watch_callbacks(app), external_origins=external_origins(app))
+        settings=settings,
+        dash_app=app,
+        proxies=networks(settings.trusted_proxies),
+        callbacks=watch_callbacks(app),
+        external_origins=external_origins(app),
+    )
     server.secret_key = settings.secret_key or load_or_create_secret(settings.instance_path)
     server.config.update(
         SESSION_COOKIE_NAME=SESSION_COOKIE,
@@ -115,5 +144,7 @@ def init_auth(app, settings: Settings) -> None:
         except Exception:  # noqa: BLE001 - a missing table is reported by the migration check, not here
             n = 1
         if n == 0:
-            log.warning("AUTH_MODE=password but nobody can sign in yet: add a user with "
-                        "`board-dashboard user add NAME --role admin --password-stdin`")
+            log.warning(
+                "AUTH_MODE=password but nobody can sign in yet: add a user with "
+                "`board-dashboard user add NAME --role admin --password-stdin`"
+            )

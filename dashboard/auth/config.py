@@ -53,11 +53,14 @@ def auth_config() -> AuthConfig:
 def check_settings(settings: Settings) -> None:
     """Refuse, before anything is served, the sign-in settings that cannot work."""
     if settings.auth_mode not in ("none", "password", "header"):
-        raise AuthConfigError(f"board-dashboard: AUTH_MODE must be none, password or header, "
-                              f"not {settings.auth_mode!r}")
+        raise AuthConfigError(
+            f"board-dashboard: AUTH_MODE must be none, password or header, not {settings.auth_mode!r}"
+        )
     if settings.auth_mode == "header" and not settings.trusted_proxies:
-        raise AuthConfigError("board-dashboard: AUTH_MODE=header needs TRUSTED_PROXIES: the addresses of the "
-                              "sign-on proxy whose user and role headers are to be believed (e.g. 10.0.0.5)")
+        raise AuthConfigError(
+            "board-dashboard: AUTH_MODE=header needs TRUSTED_PROXIES: the addresses of the "
+            "sign-on proxy whose user and role headers are to be believed (e.g. 10.0.0.5)"
+        )
 
 
 def load_or_create_secret(instance: Path) -> str:
@@ -84,10 +87,11 @@ def load_or_create_secret(instance: Path) -> str:
             continue
         if key:
             if path.stat().st_mode & 0o077:
-                log.warning("%s could be read by other users of this computer: made it private (mode 600)",
-                            path.name)
+                log.warning("%s could be read by other users of this computer: made it private (mode 600)", path.name)
                 os.chmod(path, 0o600)
             return key
         time.sleep(0.05)  # created by another process a moment ago and not written yet
-    raise AuthConfigError(f"board-dashboard: the secret key file {path.name} in the instance folder is empty: "
-                          "delete it (a new one is made) or set SECRET_KEY")
+    raise AuthConfigError(
+        f"board-dashboard: the secret key file {path.name} in the instance folder is empty: "
+        "delete it (a new one is made) or set SECRET_KEY"
+    )

@@ -27,5 +27,6 @@ def csrf_token() -> str:
 def csrf_matches(given: str | None) -> bool:
     """True when `given` is this browser session's token (compared in constant time)."""
     expected = session.get(_KEY)
-    return bool(isinstance(expected, str) and expected and given
-                and secrets.compare_digest(expected.encode(), given.encode()))
+    return bool(
+        isinstance(expected, str) and expected and given and secrets.compare_digest(expected.encode(), given.encode())
+    )

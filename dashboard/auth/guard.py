@@ -48,23 +48,40 @@ def guard() -> flask.Response | tuple[flask.Response, int] | None:
         return None  # for load balancers: open, and it says nothing sensitive
     if request.method not in _SAFE_METHODS and request.headers.get("Sec-Fetch-Site") == "cross-site":
         log.warning("refused a cross-site %s %s from %s", request.method, path, client_address())
-        return message_page(403, "Request refused", "This request came from another website, so it was "
-                            "refused. Open the dashboard directly and try again.")
+        return message_page(
+            403,
+            "Request refused",
+            "This request came from another website, so it was refused. Open the dashboard directly and try again.",
+        )
     if mode == "none":
         problem = local_request_problem()
         if problem:
             log.warning("AUTH_MODE=none refused a %s: set AUTH_MODE=password or header to serve others", problem)
-            return message_page(403, "Sign-in is not set up", (
-                f"This dashboard runs without sign-in (AUTH_MODE=none), so it answers only on the computer it "
-                f"runs on ({problem}). To serve it to others, the administrator sets AUTH_MODE=password (and "
-                "adds users with board-dashboard user add) or AUTH_MODE=header behind the single sign-on."))
+            return message_page(
+                403,
+                "Sign-in is not set up",
+                (
+                    f"This dashboard runs without sign-in (AUTH_MODE=none), so it answers only on the computer it "
+                    f"runs on ({problem}). To serve it to others, the administrator sets AUTH_MODE=password (and "
+                    "adds users with board-dashboard user add) or AUTH_MODE=header behind the single sign-on."
+                ),
+            )
     elif mode == "header":
         if not from_trusted_proxy():
-            log.warning("header sign-in: refused %s %s from %s, which is not in TRUSTED_PROXIES",
-                        request.method, path, request.remote_addr)
-            return message_page(403, "Use the sign-in address", (
-                "This dashboard accepts requests only through your organisation's single sign-on. Open it from "
-                "the usual link, or ask the administrator for the address."))
+            log.warning(
+                "header sign-in: refused %s %s from %s, which is not in TRUSTED_PROXIES",
+                request.method,
+                path,
+                request.remote_addr,
+            )
+            return message_page(
+                403,
+                "Use the sign-in address",
+                (
+                    "This dashboard accepts requests only through your organisation's single sign-on. Open it from "
+                    "the usual link, or ask the administrator for the address."
+                ),
+            )
     else:
         adopt_legacy_session()
 
@@ -76,26 +93,42 @@ def guard() -> flask.Response | tuple[flask.Response, int] | None:
         return _unauthenticated(mode)
     if not user.has("viewer"):
         log.warning("refused %s %s to %s: no known role", request.method, path, user.name)
-        return message_page(403, "No access", (
-            "You are signed in, but your account has no role on this dashboard. Ask the administrator to give "
-            "you one (viewer, contributor, chair, analyst or admin)."))
-    if mode != "none" and request.method not in _SAFE_METHODS and not csrf_matches(
-            request.headers.get(CSRF_HEADER)):
+        return message_page(
+            403,
+            "No access",
+            (
+                "You are signed in, but your account has no role on this dashboard. Ask the administrator to give "
+                "you one (viewer, contributor, chair, analyst or admin)."
+            ),
+        )
+    if mode != "none" and request.method not in _SAFE_METHODS and not csrf_matches(request.headers.get(CSRF_HEADER)):
         log.warning("refused %s %s from %s: missing or wrong CSRF token", request.method, path, user.name)
-        return flask.jsonify(error="This request did not carry this session's security token. Reload the page "
-                                   "and try again."), 400
+        return flask.jsonify(
+            error="This request did not carry this session's security token. Reload the page and try again."
+        ), 400
     for roles in roles_needed(cfg.callbacks):
         if not has_role(user, *roles):
-            log.warning("refused %s %s to %s (%s): needs %s", request.method, path, user.name,
-                        user.role or "no role", " or ".join(roles))
-            return flask.jsonify(error=f"This needs the {' or '.join(roles)} role; you are signed in as "
-                                       f"{user.name} ({user.role}). Ask the administrator if you need it."), 403
+            log.warning(
+                "refused %s %s to %s (%s): needs %s",
+                request.method,
+                path,
+                user.name,
+                user.role or "no role",
+                " or ".join(roles),
+            )
+            return flask.jsonify(
+                error=f"This needs the {' or '.join(roles)} role; you are signed in as "
+                f"{user.name} ({user.role}). Ask the administrator if you need it."
+            ), 403
     return None
 
 
 def _is_page_request() -> bool:
-    return (request.method in ("GET", "HEAD") and not request.path.startswith(("/_", "/assets/"))
-            and request.accept_mimetypes.accept_html)
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.path.startswith(("/_", "/assets/"))
+        and request.accept_mimetypes.accept_html
+    )
 
 
 def _unauthenticated(mode: str) -> flask.Response | tuple[flask.Response, int]:
@@ -106,9 +139,14 @@ def _unauthenticated(mode: str) -> flask.Response | tuple[flask.Response, int]:
             url += "&expired=1"
         return redirect(url, 302)
     if mode == "header":
-        return message_page(401, "Not signed in", (
-            "The single sign-on did not say who you are. Open the dashboard from your organisation's usual link; "
-            "if this keeps happening, tell the administrator."))
+        return message_page(
+            401,
+            "Not signed in",
+            (
+                "The single sign-on did not say who you are. Open the dashboard from your organisation's usual link; "
+                "if this keeps happening, tell the administrator."
+            ),
+        )
     body = {"error": "Sign in first.", "login": "/login"}
     if g.get("session_expired"):
         body["error"] = "Your session ended because it was idle. Sign in again."
@@ -175,6 +213,5 @@ def after(response: flask.Response) -> flask.Response:
         token = csrf_token()
         if request.cookies.get(CSRF_COOKIE) != token:
             # Readable by the page's script (Dash sends it back as a header); SameSite keeps it off other sites.
-            response.set_cookie(CSRF_COOKIE, token, secure=cookie_secure(), httponly=False, samesite="Strict",
-                                path="/")
+            response.set_cookie(CSRF_COOKIE, token, secure=cookie_secure(), httponly=False, samesite="Strict", path="/")
     return response

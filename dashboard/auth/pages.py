@@ -36,17 +36,30 @@ def message_page(status: int, title: str, message: str) -> flask.Response:
 def safe_next(target: str | None) -> str:
     """Only a path on this site (no scheme, no host, not the sign-in pages); anything else goes to the start."""
     target = (target or "").strip()
-    if (not target.startswith("/") or target.startswith(("//", "/\\")) or any(ord(c) < 32 for c in target)
-            or urlsplit(target).path in ("/login", "/logout")):
+    if (
+        not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or any(ord(c) < 32 for c in target)
+        or urlsplit(target).path in ("/login", "/logout")
+    ):
         return "/"
     return target
 
 
-def _login_form(status: int, *, error: str = "", notice: str = "", username: str = "",
-                next_url: str = "/") -> flask.Response:
-    return render(status, "login.html", "Sign in", error=error, notice=notice, username=username,
-                  next_url=safe_next(next_url), csrf_token=csrf_token(),
-                  idle_minutes=auth_config().settings.session_idle_minutes)
+def _login_form(
+    status: int, *, error: str = "", notice: str = "", username: str = "", next_url: str = "/"
+) -> flask.Response:
+    return render(
+        status,
+        "login.html",
+        "Sign in",
+        error=error,
+        notice=notice,
+        username=username,
+        next_url=safe_next(next_url),
+        csrf_token=csrf_token(),
+        idle_minutes=auth_config().settings.session_idle_minutes,
+    )
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -60,8 +73,10 @@ def login() -> flask.Response:
             return redirect(safe_next(request.args.get("next")), 302)
         notice = ""
         if request.args.get("expired"):
-            notice = (f"You were signed out after {settings.session_idle_minutes} minutes without activity. "
-                      "Sign in again to carry on.")
+            notice = (
+                f"You were signed out after {settings.session_idle_minutes} minutes without activity. "
+                "Sign in again to carry on."
+            )
         elif request.args.get("signed_out"):
             notice = "You have signed out."
         return _login_form(200, notice=notice, next_url=request.args.get("next", "/"))
@@ -70,18 +85,33 @@ def login() -> flask.Response:
     next_url = safe_next(form.get("next"))
     if not csrf_matches(form.get("csrf_token")):
         log.warning("sign-in form refused from %s: missing or wrong CSRF token", client_address())
-        return _login_form(400, error="This sign-in form had expired or did not come from this site. Enter your "
-                                      "name and password again.", next_url=next_url)
+        return _login_form(
+            400,
+            error="This sign-in form had expired or did not come from this site. Enter your name and password again.",
+            next_url=next_url,
+        )
     result = attempt_sign_in(settings, form.get("username", ""), form.get("password", ""), client_address())
     if result.outcome == "throttled":
-        return _login_form(429, username=result.name, next_url=next_url, error=(
-            f"Too many failed sign-in attempts. Wait {settings.login_lockout_minutes} minutes, then try again. "
-            "If you have forgotten your password, ask the dashboard's administrator to reset it."))
+        return _login_form(
+            429,
+            username=result.name,
+            next_url=next_url,
+            error=(
+                f"Too many failed sign-in attempts. Wait {settings.login_lockout_minutes} minutes, then try again. "
+                "If you have forgotten your password, ask the dashboard's administrator to reset it."
+            ),
+        )
     if result.user is None:
-        return _login_form(401, username=result.name, next_url=next_url, error=(
-            "That user name and password do not match. Check both and try again (passwords are case-sensitive). "
-            f"After {settings.login_max_failures} failed attempts, sign-in pauses for "
-            f"{settings.login_lockout_minutes} minutes."))
+        return _login_form(
+            401,
+            username=result.name,
+            next_url=next_url,
+            error=(
+                "That user name and password do not match. Check both and try again (passwords are case-sensitive). "
+                f"After {settings.login_max_failures} failed attempts, sign-in pauses for "
+                f"{settings.login_lockout_minutes} minutes."
+            ),
+        )
     start_browser_session(result.user)
     return redirect(next_url, 303)
 
@@ -93,8 +123,9 @@ def logout() -> flask.Response:
     if settings.auth_mode == "header":
         if settings.auth_logout_url:
             return redirect(settings.auth_logout_url, 302)
-        return message_page(200, "Signing out", "Sign out through your organisation's single sign-on, then "
-                                                "close the browser.")
+        return message_page(
+            200, "Signing out", "Sign out through your organisation's single sign-on, then close the browser."
+        )
     if settings.auth_mode == "none":
         return redirect("/", 302)
     user = current_user()
@@ -103,8 +134,9 @@ def logout() -> flask.Response:
             return redirect("/login", 302)
         return render(200, "logout.html", "Sign out", user=user, csrf_token=csrf_token())
     if not csrf_matches(request.form.get("csrf_token")) and not csrf_matches(request.headers.get(CSRF_HEADER)):
-        return message_page(400, "Sign-out form expired", "This sign-out form had expired. Go back, reload "
-                                                           "the page and sign out again.")
+        return message_page(
+            400, "Sign-out form expired", "This sign-out form had expired. Go back, reload the page and sign out again."
+        )
     end_browser_session()
     response = redirect("/login?signed_out=1", 303)
     response.delete_cookie(CSRF_COOKIE, path="/")

@@ -25,11 +25,45 @@ MIN_LENGTH = 12
 
 # The most used passwords of breach lists, and the words a board's staff are likely to reach for.
 _COMMON = {
-    "password", "password1", "password12", "password123", "password1234", "passw0rd", "qwerty", "qwertyuiop",
-    "123456789012", "1234567890", "111111111111", "iloveyou", "letmein", "welcome", "welcome123", "admin",
-    "administrator", "changeme", "dashboard", "safeguarding", "safeguarding1", "safeguarding123", "children",
-    "council", "havering", "westminster", "board", "lscb", "qwerty123456", "abc123456789", "football",
-    "monkey", "dragon", "sunshine", "princess", "trustno1", "summer2024", "winter2024", "spring2025",
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "password1234",
+    "passw0rd",
+    "qwerty",
+    "qwertyuiop",
+    "123456789012",
+    "1234567890",
+    "111111111111",
+    "iloveyou",
+    "letmein",
+    "welcome",
+    "welcome123",
+    "admin",
+    "administrator",
+    "changeme",
+    "dashboard",
+    "safeguarding",
+    "safeguarding1",
+    "safeguarding123",
+    "children",
+    "council",
+    "havering",
+    "westminster",
+    "board",
+    "lscb",
+    "qwerty123456",
+    "abc123456789",
+    "football",
+    "monkey",
+    "dragon",
+    "sunshine",
+    "princess",
+    "trustno1",
+    "summer2024",
+    "winter2024",
+    "spring2025",
 }
 
 
@@ -74,8 +108,15 @@ def _verify_legacy_scrypt(password: str, stored: str) -> bool:
         if scheme != _LEGACY_SCHEME:
             return False
         expected = _unb64(key)
-        got = hashlib.scrypt(password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p),
-                             maxmem=_LEGACY_MAXMEM, dklen=len(expected))
+        got = hashlib.scrypt(
+            password.encode(),
+            salt=_unb64(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=_LEGACY_MAXMEM,
+            dklen=len(expected),
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, expected)

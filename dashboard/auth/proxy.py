@@ -45,10 +45,12 @@ def is_loopback_host(host: str) -> bool:
 def serving_refusal(settings: Settings, host: str) -> str | None:
     """Why serving on `host` with these settings must not start, or None. `none` serves this computer only."""
     if settings.auth_mode == "none" and not is_loopback_host(host):
-        return (f"refusing to serve on {host} without authentication (AUTH_MODE=none lets anyone who can reach this "
-                "address read the board's data). Set AUTH_MODE=password and add users with `board-dashboard "
-                "user add NAME --role ROLE --password-stdin`, or AUTH_MODE=header behind your organisation's "
-                "single sign-on (with TRUSTED_PROXIES); or serve on 127.0.0.1 for yourself only.")
+        return (
+            f"refusing to serve on {host} without authentication (AUTH_MODE=none lets anyone who can reach this "
+            "address read the board's data). Set AUTH_MODE=password and add users with `board-dashboard "
+            "user add NAME --role ROLE --password-stdin`, or AUTH_MODE=header behind your organisation's "
+            "single sign-on (with TRUSTED_PROXIES); or serve on 127.0.0.1 for yourself only."
+        )
     return None
 
 

@@ -55,6 +55,7 @@ def require_role(*roles: str) -> Callable[[Callable], Callable]:
 
     def decorate(func: Callable) -> Callable:
         if inspect.iscoroutinefunction(func):
+
             @functools.wraps(func)
             async def async_wrapper(*args, **kwargs):
                 _check(roles, func)
@@ -62,6 +63,7 @@ def require_role(*roles: str) -> Callable[[Callable], Callable]:
 
             wrapper = async_wrapper
         else:
+
             @functools.wraps(func)
             def wrapper(*args, **kwargs):
                 _check(roles, func)
@@ -77,14 +79,17 @@ def require_role(*roles: str) -> Callable[[Callable], Callable]:
 
 def _check(roles: Roles, func: Callable) -> None:
     if not has_request_context():
-        raise PermissionError(f"{func.__qualname__} writes and needs a signed-in {' or '.join(roles)}; "
-                              "outside a request (a unit test) call its __wrapped__ function instead")
+        raise PermissionError(
+            f"{func.__qualname__} writes and needs a signed-in {' or '.join(roles)}; "
+            "outside a request (a unit test) call its __wrapped__ function instead"
+        )
     user = current_user()
     if user is None:
         abort(401)
     if not has_role(user, *roles):
-        log.warning("refused %s to %s (%s): needs %s", func.__qualname__, user.name, user.role or "no role",
-                    " or ".join(roles))
+        log.warning(
+            "refused %s to %s (%s): needs %s", func.__qualname__, user.name, user.role or "no role", " or ".join(roles)
+        )
         abort(403)
 
 

@@ -160,8 +160,7 @@ class SignIn:
     user: SessionUser | None = None
 
 
-def attempt_sign_in(settings: Settings, name: str, password: str, address: str,
-                    now: datetime | None = None) -> SignIn:
+def attempt_sign_in(settings: Settings, name: str, password: str, address: str, now: datetime | None = None) -> SignIn:
     """Check a name and password against the users, the throttle first; record the attempt; on success open a
     database session, and replace a password hash made with older or weaker parameters (scrypt, or a weaker
     Argon2id) with today's. Unknown names, wrong passwords and disabled users take as long and answer the same."""
@@ -171,8 +170,14 @@ def attempt_sign_in(settings: Settings, name: str, password: str, address: str,
     with db.session_scope() as s:
         by_name, by_address = am.recent_failures(s, name, address, now - window)
     if by_name >= settings.login_max_failures or by_address >= settings.login_max_failures_per_address:
-        log.warning("sign-in throttled: name %r from %s (%d failures for the name, %d from the address, in %d "
-                    "minutes)", name, address, by_name, by_address, settings.login_lockout_minutes)
+        log.warning(
+            "sign-in throttled: name %r from %s (%d failures for the name, %d from the address, in %d minutes)",
+            name,
+            address,
+            by_name,
+            by_address,
+            settings.login_lockout_minutes,
+        )
         return SignIn("throttled", name)
     with db.session_scope() as s:
         row = am.get_user(s, name) if name else None
@@ -193,8 +198,9 @@ def attempt_sign_in(settings: Settings, name: str, password: str, address: str,
         am.start_session(s, name, token, address, now)
         if upgraded:
             am.set_user_fields(s, name, password_hash=upgraded)
-        am.prune_sessions(s, now - timedelta(minutes=settings.session_idle_minutes),
-                          now - timedelta(hours=settings.session_max_hours))
+        am.prune_sessions(
+            s, now - timedelta(minutes=settings.session_idle_minutes), now - timedelta(hours=settings.session_max_hours)
+        )
         am.prune_attempts(s, now - am.ATTEMPTS_KEPT)
     if upgraded:
         log.info("password hash of %s upgraded to the current scheme", name)
@@ -229,7 +235,6 @@ class CookieSessions(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return cookie_secure()
-
 
 
 def signed_in_summary() -> dict[str, str] | None:

@@ -26,8 +26,9 @@ def board() -> None:
 @click.option("--role-title", default="", help="their role, e.g. 'Detective Inspector, CAIT'")
 @click.option("--user", "username", default=None, help="their sign-in name, if they use the dashboard")
 @with_settings
-def add_representative(settings: Settings, board_code: str, agency: str, name: str, role_title: str,
-                       username: str | None) -> None:
+def add_representative(
+    settings: Settings, board_code: str, agency: str, name: str, role_title: str, username: str | None
+) -> None:
     """Name an agency's representative (adding the agency to the board if it is new)."""
     dataset.bootstrap(settings)
     result = cases.add_representative(local_operator(), board_code, agency, name, role_title, username)
@@ -39,15 +40,27 @@ def add_representative(settings: Settings, board_code: str, agency: str, name: s
 @board.command("add-action")
 @click.option("--board", "board_code", required=True, help="the board's code, e.g. havering")
 @click.option("--reference", required=True, help="the board's reference for the action, e.g. S11-POL-1")
-@click.option("--source-kind", required=True, type=click.Choice(sorted(SOURCE_KINDS)),
-              help="section11 (audit), review (serious case or learning review) or inspection")
+@click.option(
+    "--source-kind",
+    required=True,
+    type=click.Choice(sorted(SOURCE_KINDS)),
+    help="section11 (audit), review (serious case or learning review) or inspection",
+)
 @click.option("--source", required=True, help="which audit, review or inspection, e.g. 'Section 11 audit 2016'")
 @click.option("--agency", required=True, help="the agency that owns the action")
 @click.option("--text", required=True, help="the action")
 @click.option("--due", default=None, help="the due date, YYYY-MM-DD")
 @with_settings
-def add_action(settings: Settings, board_code: str, reference: str, source_kind: str, source: str, agency: str,
-               text: str, due: str | None) -> None:
+def add_action(
+    settings: Settings,
+    board_code: str,
+    reference: str,
+    source_kind: str,
+    source: str,
+    agency: str,
+    text: str,
+    due: str | None,
+) -> None:
     """Add an action to the board's tracker (from an action plan agreed at a meeting)."""
     dataset.bootstrap(settings)
     result = cases.add_action(local_operator(), board_code, reference, source_kind, source, agency, text, due)
@@ -57,4 +70,3 @@ def add_action(settings: Settings, board_code: str, reference: str, source_kind:
 
 
 COMMANDS = (board,)
-

@@ -104,8 +104,9 @@ class Bar:
 
 
 @contextmanager
-def progress_bar(description: str, *, total: float | None = None, quiet: bool = False,
-                 unit: str = "steps") -> Iterator[Bar]:
+def progress_bar(
+    description: str, *, total: float | None = None, quiet: bool = False, unit: str = "steps"
+) -> Iterator[Bar]:
     """A progress bar on standard error (standard output stays for results a script can read), gone when the work
     ends. `total=None` shows a spinner and the time taken; `unit="bytes"` shows sizes. `quiet` shows nothing."""
     if quiet:

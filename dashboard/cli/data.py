@@ -48,8 +48,10 @@ def import_(settings: Settings, file: str, dry_run: bool, quiet: bool) -> None:
     except ImportRejected as e:
         raise rejected(e, f"{path.name} was not imported", "Fix these rows and import the file again") from None
     verb = "would be" if dry_run else "were"
-    say(f"{r.rows} rows read: {r.added} added, {r.updated} updated, {r.unchanged} unchanged"
-          + (f" ({verb} applied: dry run, nothing written)" if dry_run else ""))
+    say(
+        f"{r.rows} rows read: {r.added} added, {r.updated} updated, {r.unchanged} unchanged"
+        + (f" ({verb} applied: dry run, nothing written)" if dry_run else "")
+    )
 
 
 @command("check", short_help="run the data-quality checks")
@@ -94,8 +96,10 @@ def template(settings: Settings, out: str, force: bool) -> None:
         raise CommandRefused(str(e)) from None
     reg = registry()
     sheets = sum(1 for d in reg.domains.values() if reg.in_domain(d.code))
-    say(f"wrote {path}: a README and {sheets} domain sheets with {len(reg.indicators)} indicators; fill it in "
-          f"and import it with: board-dashboard import {path.name}")
+    say(
+        f"wrote {path}: a README and {sheets} domain sheets with {len(reg.indicators)} indicators; fill it in "
+        f"and import it with: board-dashboard import {path.name}"
+    )
 
 
 @command("pack", short_help="make the board pack (PDF)")
@@ -103,12 +107,20 @@ def template(settings: Settings, out: str, force: bool) -> None:
 @click.option("--board", help="board code (default: the first board)")
 @click.option("--area", help="area code (default: the board total, or its only authority)")
 @click.option("--period", help="financial year such as 2015-16 (default: the latest figures)")
-@click.option("--no-suppress", is_flag=True,
-              help="print small counts as they are (not for papers that leave the council)")
+@click.option(
+    "--no-suppress", is_flag=True, help="print small counts as they are (not for papers that leave the council)"
+)
 @click.option("--quiet", is_flag=True, help="no progress line")
 @with_settings
-def pack(settings: Settings, out: str, board: str | None, area: str | None, period: str | None,
-         no_suppress: bool, quiet: bool) -> None:
+def pack(
+    settings: Settings,
+    out: str,
+    board: str | None,
+    area: str | None,
+    period: str | None,
+    no_suppress: bool,
+    quiet: bool,
+) -> None:
     """Make the board pack for a board's meeting: cover, contents, scorecard, exceptions with commentary, a page
     per domain with its key charts, and the open challenges. Landscape A4. Counts of 1 to 5 print as 'c' (the
     official statistics convention) unless --no-suppress."""
@@ -122,12 +134,12 @@ def pack(settings: Settings, out: str, board: str | None, area: str | None, peri
         raise CommandRefused(f"unknown board '{board}'; choose one of {', '.join(ref.boards)}")
     board = board or next(iter(ref.boards))
     if area and area not in ref.board_areas(board):
-        raise CommandRefused(f"'{area}' is not an area of {board}; choose one of "
-                             f"{', '.join(ref.board_areas(board))}")
+        raise CommandRefused(f"'{area}' is not an area of {board}; choose one of {', '.join(ref.board_areas(board))}")
     view = view_from_query({"board": board, "area": area or "", "period": period or "latest"})
     with app.app_context(), progress_bar("making the board pack", total=1, quiet=quiet) as bar:
-        pdf = board_pack.build_pack(view, suppress=not no_suppress, progress=bar.show,
-                                    browser_path=settings.browser_path)
+        pdf = board_pack.build_pack(
+            view, suppress=not no_suppress, progress=bar.show, browser_path=settings.browser_path
+        )
     Path(out).write_bytes(pdf)
     say(f"wrote {out} ({len(pdf) / 1024:.0f} KB): {board}, {view.area}, {view.period}")
 

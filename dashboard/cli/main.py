@@ -15,9 +15,12 @@ from dashboard.cli import app, board, data, official, returns, users
 from dashboard.cli.common import PROG, CommandRefused, group, say
 
 
-@group(PROG, help="Performance dashboard for a local safeguarding children board. Configuration comes from the "
-                  "environment: DATABASE_URL (default: SQLite in ./instance), REDIS_URL, INSTANCE_PATH (README.md "
-                  "lists every variable).")
+@group(
+    PROG,
+    help="Performance dashboard for a local safeguarding children board. Configuration comes from the "
+    "environment: DATABASE_URL (default: SQLite in ./instance), REDIS_URL, INSTANCE_PATH (README.md "
+    "lists every variable).",
+)
 def cli() -> None:
     """The board-dashboard commands."""
 
@@ -67,8 +70,11 @@ def _as_refusal(e: Exception) -> CommandRefused | None:
     if isinstance(e, DatabaseUnavailable):
         return CommandRefused(str(e), exit_code=2)
     if isinstance(e, DBAPIError) and _schema_missing():
-        return CommandRefused("the database has no tables yet; run `board-dashboard init-db` first (it creates "
-                              "them and loads the bundled dataset)", exit_code=2)
+        return CommandRefused(
+            "the database has no tables yet; run `board-dashboard init-db` first (it creates "
+            "them and loads the bundled dataset)",
+            exit_code=2,
+        )
     return None
 
 

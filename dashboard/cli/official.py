@@ -34,26 +34,35 @@ def import_official(settings: Settings, paths: tuple[str, ...], dry_run: bool, q
     services.bootstrap(settings)
     try:
         with progress_bar("reading the official files", total=None, quiet=quiet, unit="rows") as bar:
+
             def progress(done: int, total: int) -> None:
                 bar.describe(f"storing the figures: {done:,} of {total:,}")
 
             r = run_import(list(paths), dry_run=dry_run, actor=local_operator().name, progress=progress)
     except OfficialReadError as e:
-        raise CommandRefused(f"{e.problems[0]}; nothing was changed." if e.problems else
-                             "the official files cannot be read; nothing was changed.", 1,
-                             [f"  {p}" for p in e.problems[1:]]) from None
+        raise CommandRefused(
+            f"{e.problems[0]}; nothing was changed."
+            if e.problems
+            else "the official files cannot be read; nothing was changed.",
+            1,
+            [f"  {p}" for p in e.problems[1:]],
+        ) from None
     except FileNotFoundError as e:
         raise CommandRefused(f"{e.filename or e}: no such file or folder; nothing was changed.") from None
     except OfficialLoadRefused as e:
-        raise CommandRefused("the official statistics were not loaded; nothing was changed.", 1,
-                             [f"  {p}" for p in e.problems]
-                             + ([f"  ... and {e.more} more problems"] if e.more else [])) from None
+        raise CommandRefused(
+            "the official statistics were not loaded; nothing was changed.",
+            1,
+            [f"  {p}" for p in e.problems] + ([f"  ... and {e.more} more problems"] if e.more else []),
+        ) from None
     for f in r.files:
         say(f"{f.file}: {f.rows} rows ({f.publication})")
     verb = "would be" if dry_run else "were"
-    say(f"{r.rows} figures read from {len(r.files)} files: {r.added} added, {r.updated} updated, "
-          f"{r.unchanged} unchanged; {r.areas} areas ({r.areas_added} new), {r.neighbours} statistical "
-          f"neighbours" + (f" ({verb} applied: dry run, nothing written)" if dry_run else ""))
+    say(
+        f"{r.rows} figures read from {len(r.files)} files: {r.added} added, {r.updated} updated, "
+        f"{r.unchanged} unchanged; {r.areas} areas ({r.areas_added} new), {r.neighbours} statistical "
+        f"neighbours" + (f" ({verb} applied: dry run, nothing written)" if dry_run else "")
+    )
     say(f"{r.seconds:.1f} s ({r.rows_per_second:,.0f} rows/s)")
     if not dry_run:
         say(f"data-quality checks: {imports.run_quality_checks()} flags")
@@ -71,8 +80,10 @@ def areas(settings: Settings, as_csv: bool) -> None:
 
     services.bootstrap(settings)
     df = official_areas()[AREA_COLUMNS]
-    rows = [["" if v is None or v != v else str(int(v)) if isinstance(v, float) else str(v) for v in r]
-            for r in df.itertuples(index=False)]
+    rows = [
+        ["" if v is None or v != v else str(int(v)) if isinstance(v, float) else str(v) for v in r]
+        for r in df.itertuples(index=False)
+    ]
     if as_csv:
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(AREA_COLUMNS)

@@ -24,14 +24,17 @@ def _prepare(settings: Settings) -> None:
     services.bootstrap(settings)
     db.check_reachable()
     if not migrate.is_up_to_date():
-        raise CommandRefused(f"the database at {db.mask_url(settings.database_url)} is not initialised or is out "
-                             "of date: run `board-dashboard init-db` first")
+        raise CommandRefused(
+            f"the database at {db.mask_url(settings.database_url)} is not initialised or is out "
+            "of date: run `board-dashboard init-db` first"
+        )
     with db.session_scope() as s:  # breakdowns added to the registry since init-db
         sync_reference(s, **services.reference_from_registry(registry()))
 
 
-def _run_ingest(settings: Settings, what: str, quiet: bool, work: Callable[[bytes, Callable[[str], None]], Any]
-                ) -> None:
+def _run_ingest(
+    settings: Settings, what: str, quiet: bool, work: Callable[[bytes, Callable[[str], None]], Any]
+) -> None:
     from dashboard.returns.ingest import pseudonym_key
     from data_access.importer import ImportRejected
 
@@ -39,6 +42,7 @@ def _run_ingest(settings: Settings, what: str, quiet: bool, work: Callable[[byte
     key = pseudonym_key(settings.instance_path, settings.returns_pseudonym_key)
     try:
         with progress_bar(f"reading {what}", quiet=quiet) as bar:
+
             def progress(step: str) -> None:
                 bar.describe(step)
                 bar.advance()
@@ -52,9 +56,11 @@ def _run_ingest(settings: Settings, what: str, quiet: bool, work: Callable[[byte
 def _print_report(report: Any) -> None:
     r = report.result
     verb = "would be" if report.dry_run else "were"
-    say(f"{report.return_kind} for {report.area}, {report.period}: {report.figures} figures computed; "
-          f"{r.added} added, {r.updated} updated, {r.unchanged} unchanged"
-          + (f" ({verb} applied: dry run, nothing written)" if report.dry_run else ""))
+    say(
+        f"{report.return_kind} for {report.area}, {report.period}: {report.figures} figures computed; "
+        f"{r.added} added, {r.updated} updated, {r.unchanged} unchanged"
+        + (f" ({verb} applied: dry run, nothing written)" if report.dry_run else "")
+    )
     if report.repairs:
         say(f"{len(report.repairs)} episode repairs (kept with the ingest):")
         for rep in report.repairs[:SHOWN_REPAIRS]:
@@ -67,8 +73,7 @@ def _print_report(report: Any) -> None:
         what = "sheets" if report.return_kind == "annex_a" else "files that are not 903 tables"
         say(f"{what} not read: {', '.join(report.skipped)}")
     if not report.dry_run:
-        say(f"{report.child_rows} anonymised child-level rows kept for the drill-down (contributors and "
-              "analysts only)")
+        say(f"{report.child_rows} anonymised child-level rows kept for the drill-down (contributors and analysts only)")
 
 
 def _actor() -> str:
@@ -82,14 +87,17 @@ def _actor() -> str:
 @click.argument("folder")
 @click.option("--la", required=True, help="the council's area code, e.g. havering")
 @click.option("--year", required=True, type=Year(), help="the year the return ends (31 March), e.g. 2024")
-@click.option("--wording", type=Choice(("placement", "carer")), default="placement",
-              help="long-term stability: the same placement (older wording, default) or the same carer (current "
-                   "wording) for 2 years")
+@click.option(
+    "--wording",
+    type=Choice(("placement", "carer")),
+    default="placement",
+    help="long-term stability: the same placement (older wording, default) or the same carer (current "
+    "wording) for 2 years",
+)
 @click.option("--dry-run", is_flag=True, help="check and compute, report, write nothing")
 @click.option("--quiet", is_flag=True, help="no progress bar")
 @with_settings
-def ingest_903(settings: Settings, folder: str, la: str, year: int, wording: str, dry_run: bool,
-               quiet: bool) -> None:
+def ingest_903(settings: Settings, folder: str, la: str, year: int, wording: str, dry_run: bool, quiet: bool) -> None:
     """Read the SSDA903 CSV tables in FOLDER (Header, Episodes and OC3 for the year; earlier years' Episodes for
     the history), check every row, stitch the years' episodes together (each repair is listed), and compute for
     the year ending 31 March YYYY: children looked after at 31 March; 3+ placements in the year; long-term
@@ -99,9 +107,14 @@ def ingest_903(settings: Settings, folder: str, la: str, year: int, wording: str
     (2024 or 2023-24 = year to 31 March 2024); files without a year belong to --year."""
     from dashboard.services.imports import ingest_903 as ingest
 
-    _run_ingest(settings, f"the 903 files in {Path(folder).name or folder}", quiet,
-                lambda key, progress: ingest(folder, la=la, year=year, key=key, wording=wording, dry_run=dry_run,
-                                             actor=_actor(), progress=progress))
+    _run_ingest(
+        settings,
+        f"the 903 files in {Path(folder).name or folder}",
+        quiet,
+        lambda key, progress: ingest(
+            folder, la=la, year=year, key=key, wording=wording, dry_run=dry_run, actor=_actor(), progress=progress
+        ),
+    )
 
 
 @command("ingest-annex-a", short_help="compute front-door and child protection figures from Annex A")
@@ -121,9 +134,12 @@ def ingest_annex_a(settings: Settings, file: str, la: str, dry_run: bool, quiet:
     FILE is the Annex A workbook (.xlsx)."""
     from dashboard.services.imports import ingest_annex_a as ingest
 
-    _run_ingest(settings, Path(file).name, quiet,
-                lambda key, progress: ingest(file, la=la, key=key, dry_run=dry_run, actor=_actor(),
-                                             progress=progress))
+    _run_ingest(
+        settings,
+        Path(file).name,
+        quiet,
+        lambda key, progress: ingest(file, la=la, key=key, dry_run=dry_run, actor=_actor(), progress=progress),
+    )
 
 
 @command("synthetic-returns", short_help="write SYNTHETIC 903 and Annex A files for tests and demos")

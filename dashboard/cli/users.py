@@ -49,16 +49,21 @@ def _read_password(name: str, from_stdin: bool) -> str:
         if getpass.getpass("Type it again: ") != password:
             raise CommandRefused("the two passwords differ; nothing was changed")
         return password
-    raise CommandRefused("give the password on standard input with --password-stdin "
-                         "(e.g. `printf '%s\\n' \"$PW\" | board-dashboard user add ...`)")
+    raise CommandRefused(
+        "give the password on standard input with --password-stdin "
+        "(e.g. `printf '%s\\n' \"$PW\" | board-dashboard user add ...`)"
+    )
 
 
 _ROLES_HELP = "; ".join(f"{r}: {d}" for r, d in ROLE_DESCRIPTIONS.items())
 
 
-@group("user", short_help="manage who can sign in and their roles",
-             help="Manage the users who sign in with a password (AUTH_MODE=password). Every change is written to "
-                  f"the audit log. Roles: {_ROLES_HELP}.")
+@group(
+    "user",
+    short_help="manage who can sign in and their roles",
+    help="Manage the users who sign in with a password (AUTH_MODE=password). Every change is written to "
+    f"the audit log. Roles: {_ROLES_HELP}.",
+)
 def user() -> None:
     """The user commands."""
 
@@ -80,8 +85,7 @@ def add(settings: Settings, name: str, role: str, password_stdin: bool) -> None:
     row = _refusals(lambda: users.add_user(actor, name, role, password))
     say(f"added user {row.name} ({row.role})")
     if settings.auth_mode != "password":
-        say(f"note: AUTH_MODE is {settings.auth_mode}; users sign in with a password only when "
-              "AUTH_MODE=password")
+        say(f"note: AUTH_MODE is {settings.auth_mode}; users sign in with a password only when AUTH_MODE=password")
 
 
 @user.command("list", short_help="list users, roles and last sign-in")
@@ -96,8 +100,7 @@ def list_(settings: Settings) -> None:
     say(f"{'name':32} {'role':12} {'status':9} {'added':17} last sign-in")
     for u in rows:
         last = f"{u.last_sign_in_at:%Y-%m-%d %H:%M}" if u.last_sign_in_at else "never"
-        say(f"{u.name:32} {u.role:12} {'active' if u.active else 'disabled':9} "
-              f"{u.created_at:%Y-%m-%d %H:%M}  {last}")
+        say(f"{u.name:32} {u.role:12} {'active' if u.active else 'disabled':9} {u.created_at:%Y-%m-%d %H:%M}  {last}")
 
 
 @user.command("set-role", short_help="change a user's role")
@@ -141,8 +144,10 @@ def disable(settings: Settings, name: str) -> None:
     if not change.changed:
         say(f"{change.name} is already disabled; nothing changed")
         return
-    say(f"{change.name} is disabled and signed out everywhere ({change.sessions_ended} session(s) ended); the "
-          "account and its history are kept")
+    say(
+        f"{change.name} is disabled and signed out everywhere ({change.sessions_ended} session(s) ended); the "
+        "account and its history are kept"
+    )
 
 
 @user.command("enable", short_help="let a disabled user sign in again")

@@ -127,8 +127,10 @@ def slug(name: str) -> str:
 def load_reorganisations(path: Path = REORGANISATIONS) -> Reorganisations:
     """Read reorganisations.yaml."""
     raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader) or {}
-    succ = tuple(Succession(str(e["successor"]), tuple(str(x) for x in e["replaces"]), str(e["from"]),
-                            e["legislation"]) for e in raw.get("successions") or [])
+    succ = tuple(
+        Succession(str(e["successor"]), tuple(str(x) for x in e["replaces"]), str(e["from"]), e["legislation"])
+        for e in raw.get("successions") or []
+    )
     recoded = {str(e["authority"]): f"{e['legislation']} (from {e['from']})" for e in raw.get("recoded") or []}
     return Reorganisations(succ, recoded)
 
@@ -162,8 +164,9 @@ def geography(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     return g
 
 
-def build_areas(geo: pd.DataFrame, reorganisations: Reorganisations | None = None,
-                known_codes: Mapping[str, str] | None = None) -> list[OfficialArea]:
+def build_areas(
+    geo: pd.DataFrame, reorganisations: Reorganisations | None = None, known_codes: Mapping[str, str] | None = None
+) -> list[OfficialArea]:
     """Build the area registry from `geography(...)` of the official files; see the module docstring for the rules.
 
     Returns England, then the regions in ONS code order, then the authorities in DfE number order.
@@ -187,8 +190,18 @@ def build_areas(geo: pd.DataFrame, reorganisations: Reorganisations | None = Non
 
     nat = geo[geo["geographic_level"] == NATIONAL]
     if not nat.empty:
-        areas.append(OfficialArea(known_codes.get(ENGLAND_ONS, "england"), "England", "england", ENGLAND_ONS, None,
-                                  None, int(nat["time_period"].min()), int(nat["time_period"].max())))
+        areas.append(
+            OfficialArea(
+                known_codes.get(ENGLAND_ONS, "england"),
+                "England",
+                "england",
+                ENGLAND_ONS,
+                None,
+                None,
+                int(nat["time_period"].min()),
+                int(nat["time_period"].max()),
+            )
+        )
 
     reg = geo[geo["geographic_level"] == REGIONAL]
     region_code_of: dict[str, str] = {}  # region ONS code -> area code
@@ -201,21 +214,37 @@ def build_areas(geo: pd.DataFrame, reorganisations: Reorganisations | None = Non
     for ons, rows in sorted(reg.groupby("region_code"), key=lambda kv: kv[0]):
         name = rows.sort_values("time_period")["region_name"].iloc[-1]
         parent = london if ons in INNER_OUTER_LONDON else None
-        areas.append(OfficialArea(region_code_of[ons], name, "region", ons, None, parent,
-                                  int(rows["time_period"].min()), int(rows["time_period"].max())))
+        areas.append(
+            OfficialArea(
+                region_code_of[ons],
+                name,
+                "region",
+                ons,
+                None,
+                parent,
+                int(rows["time_period"].min()),
+                int(rows["time_period"].max()),
+            )
+        )
 
     las = geo[geo["geographic_level"] == LOCAL].sort_values(["old_la_code", "time_period"], kind="stable")
     if (las["old_la_code"] == "").any():
         raise AreaError("a local authority row has no old_la_code (DfE number)")
     # one pass over all authorities: years per ONS code, the latest name, the regions each is shown in
-    by_code = (las.groupby(["old_la_code", "new_la_code"])["time_period"].agg(["min", "max"]).reset_index()
-               .sort_values(["old_la_code", "max", "min", "new_la_code"]))
+    by_code = (
+        las.groupby(["old_la_code", "new_la_code"])["time_period"]
+        .agg(["min", "max"])
+        .reset_index()
+        .sort_values(["old_la_code", "max", "min", "new_la_code"])
+    )
     codes_of = {n: list(g["new_la_code"]) for n, g in by_code.groupby("old_la_code", sort=False)}
     years = las.groupby("old_la_code")["time_period"].agg(["min", "max"])
     latest_name = las.groupby("old_la_code")["la_name"].last()
     shown_in = las.drop_duplicates(["old_la_code", "region_code"])
-    regions_of = {n: dict(zip(g["region_code"], g["region_name"], strict=True))
-                  for n, g in shown_in.groupby("old_la_code", sort=False)}
+    regions_of = {
+        n: dict(zip(g["region_code"], g["region_name"], strict=True))
+        for n, g in shown_in.groupby("old_la_code", sort=False)
+    }
     drafts = []
     for number in sorted(codes_of):
         ons_codes = codes_of[number]
@@ -233,9 +262,18 @@ def build_areas(geo: pd.DataFrame, reorganisations: Reorganisations | None = Non
         if "" in regions or len(main) != 1:
             raise AreaError(f"authority {number} ({name}) is shown in regions {sorted(regions)}")
         inner_outer = sorted(r for r in regions if r in INNER_OUTER_LONDON)
-        drafts.append({"number": number, "name": name, "ons": current, "former": former, "region": main.pop(),
-                       "sub_region": region(inner_outer[-1]) if inner_outer else None,
-                       "first": int(years.at[number, "min"]), "last": int(years.at[number, "max"])})
+        drafts.append(
+            {
+                "number": number,
+                "name": name,
+                "ons": current,
+                "former": former,
+                "region": main.pop(),
+                "sub_region": region(inner_outer[-1]) if inner_outer else None,
+                "first": int(years.at[number, "min"]),
+                "last": int(years.at[number, "max"]),
+            }
+        )
 
     codes = _authority_codes(drafts, known_codes, max_year, {a.code for a in areas})
     by_number = {d["number"]: d for d in drafts}
@@ -245,17 +283,36 @@ def build_areas(geo: pd.DataFrame, reorganisations: Reorganisations | None = Non
         members = tuple(codes[m.strip()] for m in n.split("/") if m.strip() in codes) if "/" in n else ()
         note = list(notes.get(n, []))
         if members:
-            note.append("A joint return for " + " and ".join(by_number[m.strip()]["name"] for m in n.split("/")
-                                                             if m.strip() in by_number) + ".")
+            note.append(
+                "A joint return for "
+                + " and ".join(by_number[m.strip()]["name"] for m in n.split("/") if m.strip() in by_number)
+                + "."
+            )
         if d["former"]:
             why = reorganisations.recoded.get(n)
-            note.append(f"ONS code changed from {', '.join(d['former'])} to {d['ons']}"
-                        + (f" under {why}" if why else "") + "; the DfE number stayed the same.")
-        areas.append(OfficialArea(
-            code=codes[n], name=d["name"], kind="local_authority", new_la_code=d["ons"], old_la_code=n,
-            region=d["region"], first_year=d["first"], last_year=d["last"], sub_region=d["sub_region"],
-            former_ons_codes=d["former"], replaces=tuple(codes[p] for p in replaces.get(n, ())),
-            replaced_by=tuple(codes[s] for s in replaced_by.get(n, ())), members=members, note=" ".join(note)))
+            note.append(
+                f"ONS code changed from {', '.join(d['former'])} to {d['ons']}"
+                + (f" under {why}" if why else "")
+                + "; the DfE number stayed the same."
+            )
+        areas.append(
+            OfficialArea(
+                code=codes[n],
+                name=d["name"],
+                kind="local_authority",
+                new_la_code=d["ons"],
+                old_la_code=n,
+                region=d["region"],
+                first_year=d["first"],
+                last_year=d["last"],
+                sub_region=d["sub_region"],
+                former_ons_codes=d["former"],
+                replaces=tuple(codes[p] for p in replaces.get(n, ())),
+                replaced_by=tuple(codes[s] for s in replaced_by.get(n, ())),
+                members=members,
+                note=" ".join(note),
+            )
+        )
     return areas
 
 
@@ -292,8 +349,13 @@ def candidate_successions(by_number: Mapping[str, dict], max_year: int) -> set[t
     pairs = set()
     for p in stopped:
         for s in single.values():
-            if (s["number"] != p["number"] and s["region"] == p["region"] and s["first"] >= p["first"]
-                    and s["last"] > p["last"] and abs(s["first"] - p["last"]) <= 1):
+            if (
+                s["number"] != p["number"]
+                and s["region"] == p["region"]
+                and s["first"] >= p["first"]
+                and s["last"] > p["last"]
+                and abs(s["first"] - p["last"]) <= 1
+            ):
                 pairs.add((p["number"], s["number"]))
     return pairs
 
@@ -314,7 +376,8 @@ def _successions(by_number: Mapping[str, dict], reorganisations: Reorganisations
                 raise AreaError(
                     f"reorganisations.yaml says {sd['name']} ({s.successor}) replaced {pd_['name']} ({p}), but the "
                     f"files show {pd_['name']} {pd_['first']}-{pd_['last']} and {sd['name']} {sd['first']}-"
-                    f"{sd['last']} (regions {pd_['region']}, {sd['region']})")
+                    f"{sd['last']} (regions {pd_['region']}, {sd['region']})"
+                )
             replaces.setdefault(s.successor, []).append(p)
             replaced_by.setdefault(p, []).append(s.successor)
         names = ", ".join(by_number[p]["name"] for p in s.replaces if p in by_number)
@@ -365,5 +428,8 @@ def resolve_area(text: str, areas: Iterable[OfficialArea] | Mapping[str, Officia
             guesses.append(a)
     suggestions = [a.code for a in guesses[:5]]
     hint = ("; did you mean " + ", ".join(f"{a.code} ({a.name})" for a in guesses[:5]) + "?") if guesses else ""
-    raise UnknownAreaError(text, suggestions, f"unknown area {text!r}: give an area code, an ONS code (E09000016) "
-                                              f"or a DfE number (311){hint}")
+    raise UnknownAreaError(
+        text,
+        suggestions,
+        f"unknown area {text!r}: give an area code, an ONS code (E09000016) or a DfE number (311){hint}",
+    )

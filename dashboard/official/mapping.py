@@ -56,8 +56,17 @@ class Measure:
 
     def columns(self) -> list[str]:
         """Every column the measure reads."""
-        cols = [self.value, self.numerator, self.denominator, self.derived_over, self.breakdown_from,
-                *self.derived_sum, *self.where, *self.denominator_where, *self.exclude]
+        cols = [
+            self.value,
+            self.numerator,
+            self.denominator,
+            self.derived_over,
+            self.breakdown_from,
+            *self.derived_sum,
+            *self.where,
+            *self.denominator_where,
+            *self.exclude,
+        ]
         return [c for c in cols if c]
 
 
@@ -96,15 +105,24 @@ def _measure(raw: dict, where: str, header: tuple[str, ...], rules: dict) -> Mea
     derived = raw.get("derived") or {}
     bd = raw.get("breakdown") or {}
     m = Measure(
-        indicator=raw["indicator"], unit=raw["unit"], period=raw["period"], value=raw.get("value"),
-        numerator=raw.get("numerator"), denominator=den_col, denominator_where=den_where,
+        indicator=raw["indicator"],
+        unit=raw["unit"],
+        period=raw["period"],
+        value=raw.get("value"),
+        numerator=raw.get("numerator"),
+        denominator=den_col,
+        denominator_where=den_where,
         where={str(k): str(v) for k, v in (raw.get("where") or {}).items()},
         exclude={str(k): tuple(map(str, v)) for k, v in (raw.get("exclude") or {}).items()},
-        breakdown_dimension=str(bd.get("dimension") or ""), breakdown_value=str(bd.get("value") or ""),
+        breakdown_dimension=str(bd.get("dimension") or ""),
+        breakdown_value=str(bd.get("value") or ""),
         breakdown_from=bd.get("from_column"),
-        derived_sum=tuple(derived.get("sum") or ()), derived_over=derived.get("over"),
-        derived_times=float(derived.get("times", 1)), derived_decimals=int(derived.get("decimals", 1)),
-        note=" ".join(str(raw.get("note") or "").split()))
+        derived_sum=tuple(derived.get("sum") or ()),
+        derived_over=derived.get("over"),
+        derived_times=float(derived.get("times", 1)),
+        derived_decimals=int(derived.get("decimals", 1)),
+        note=" ".join(str(raw.get("note") or "").split()),
+    )
     if bool(m.value) == m.derived:
         raise MappingError(f"{where}: give either 'value' (a column) or 'derived', not both or neither")
     if m.derived and not m.derived_over:
@@ -141,11 +159,23 @@ def load_mapping(path: Path = MAPPING) -> OfficialMapping:
             if col not in header:
                 raise MappingError(f"mapping.yaml publication {pid!r}: known_values column {col!r} not in header")
         rounded = p.get("rounded")
-        measures = tuple(_measure(m, f"mapping.yaml publication {pid!r} measure {j + 1} ({m.get('indicator')!r})",
-                                  header, rules) for j, m in enumerate(p.get("measures") or []))
-        pubs.append(Publication(pid, str(p.get("title") or pid), str(p.get("published_as") or ""), header,
-                                str(p.get("time_identifier") or "Reporting year"), bool(rounded),
-                                rounded if isinstance(rounded, str) else "", known, measures))
+        measures = tuple(
+            _measure(m, f"mapping.yaml publication {pid!r} measure {j + 1} ({m.get('indicator')!r})", header, rules)
+            for j, m in enumerate(p.get("measures") or [])
+        )
+        pubs.append(
+            Publication(
+                pid,
+                str(p.get("title") or pid),
+                str(p.get("published_as") or ""),
+                header,
+                str(p.get("time_identifier") or "Reporting year"),
+                bool(rounded),
+                rounded if isinstance(rounded, str) else "",
+                known,
+                measures,
+            )
+        )
     return OfficialMapping(symbols, rules, tuple(pubs))
 
 

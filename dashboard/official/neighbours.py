@@ -22,10 +22,22 @@ from dataclasses import dataclass
 
 from dashboard.official.errors import Problem
 
-MODEL_2021_HEADER = ["LA num", "LA Name", "LA number", "GOInd", "GOReg",
-                     *[h for n in range(1, 11) for h in (f"SN{n}", "SNP")], ""]
-MODEL_2025_HEADER = ["old_la_code", "la_name", "region_ind", "region_name",
-                     *[h for n in range(1, 11) for h in (f"SN_{n}", f"SN_{n}P")]]
+MODEL_2021_HEADER = [
+    "LA num",
+    "LA Name",
+    "LA number",
+    "GOInd",
+    "GOReg",
+    *[h for n in range(1, 11) for h in (f"SN{n}", "SNP")],
+    "",
+]
+MODEL_2025_HEADER = [
+    "old_la_code",
+    "la_name",
+    "region_ind",
+    "region_name",
+    *[h for n in range(1, 11) for h in (f"SN_{n}", f"SN_{n}P")],
+]
 OLD_SECTION = "Old SNs:"
 
 
@@ -53,8 +65,9 @@ def neighbour_model(header: list[str]) -> str | None:
     return None
 
 
-def read_neighbours(text: str, file: str, model: str, code_of_number: Mapping[str, str],
-                    problems: list[Problem]) -> list[NeighbourRow]:
+def read_neighbours(
+    text: str, file: str, model: str, code_of_number: Mapping[str, str], problems: list[Problem]
+) -> list[NeighbourRow]:
     """Rows of one neighbour file's text (header already recognised as `model`); faults go to `problems`."""
     rows = list(csv.reader(io.StringIO(text)))
     header = rows[0]
@@ -76,16 +89,23 @@ def read_neighbours(text: str, file: str, model: str, code_of_number: Mapping[st
             continue
         area = code_of_number.get(number)
         if area is None:
-            problems.append(Problem(file, line, header[0], f"DfE number {number!r} is not an authority in the "
-                                                           "official files"))
+            problems.append(
+                Problem(file, line, header[0], f"DfE number {number!r} is not an authority in the official files")
+            )
             continue
         for rank in range(1, 11):
             col = first_sn + 2 * (rank - 1)
             other, closeness = cells[col].strip(), cells[col + 1].strip()
             neighbour = code_of_number.get(other)
             if neighbour is None:
-                problems.append(Problem(file, line, header[col], f"neighbour {other!r} is not a DfE number of an "
-                                                                 "authority in the official files"))
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        header[col],
+                        f"neighbour {other!r} is not a DfE number of an authority in the official files",
+                    )
+                )
                 continue
             if not closeness:
                 # the 2021 file names every closeness column "SNP": say which one

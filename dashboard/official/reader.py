@@ -41,8 +41,21 @@ from dashboard.official.mapping import Measure, OfficialMapping, Publication, ap
 from dashboard.official.neighbours import NeighbourRow, neighbour_model, read_neighbours
 
 # The import format's columns (data_access/importer.py COLUMNS), then what an official figure adds.
-IMPORT_COLUMNS = ["indicator", "area", "period", "breakdown_dimension", "breakdown_value", "value", "numerator",
-                  "denominator", "unit", "source_document", "source_line", "note", "derived"]
+IMPORT_COLUMNS = [
+    "indicator",
+    "area",
+    "period",
+    "breakdown_dimension",
+    "breakdown_value",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "source_document",
+    "source_line",
+    "note",
+    "derived",
+]
 OBSERVATION_COLUMNS = [*IMPORT_COLUMNS, "value_status", "source_kind", "rounded"]
 SOURCE_KIND = "official"
 KEY = ["indicator", "area", "period", "breakdown_dimension", "breakdown_value"]
@@ -113,8 +126,12 @@ class _Problems(list):
             self.add(Problem(name, int(lines[i]), column, text))
 
 
-def read_official(paths: Iterable[str | Path] | str | Path | None = None, *, mapping: OfficialMapping | None = None,
-                  areas: list[OfficialArea] | None = None) -> OfficialRead:
+def read_official(
+    paths: Iterable[str | Path] | str | Path | None = None,
+    *,
+    mapping: OfficialMapping | None = None,
+    areas: list[OfficialArea] | None = None,
+) -> OfficialRead:
     """Read official files (or folders of them; default: the bundled snapshot) into observations, areas and
     neighbours. The area registry is built from the files read unless `areas` is given. All or nothing: any fault
     raises OfficialReadError listing each problem with its file, line and column."""
@@ -164,8 +181,9 @@ def read_official(paths: Iterable[str | Path] | str | Path | None = None, *, map
         neighbours.extend(rows)
         reads.append(FileRead(name, f"neighbours_{model}", text.count("\n"), len(rows)))
 
-    observations = (pd.concat(frames, ignore_index=True) if frames
-                    else pd.DataFrame(columns=OBSERVATION_COLUMNS))[OBSERVATION_COLUMNS]
+    observations = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OBSERVATION_COLUMNS))[
+        OBSERVATION_COLUMNS
+    ]
     status = observations["value_status"].astype(object)
     observations["value_status"] = status.where(status.notna(), None)  # None, not NaN, for a number
     _duplicates(observations, problems)
@@ -174,8 +192,9 @@ def read_official(paths: Iterable[str | Path] | str | Path | None = None, *, map
     return OfficialRead(observations, list(areas), neighbours, reads, time.perf_counter() - started)
 
 
-def _parse(path: Path, name: str, text: str, header: list[str], mapping: OfficialMapping,
-           problems: _Problems) -> _Parsed | None:
+def _parse(
+    path: Path, name: str, text: str, header: list[str], mapping: OfficialMapping, problems: _Problems
+) -> _Parsed | None:
     """Recognise the file by its header and values and parse it as text; None (with problems added) if not."""
     candidates = mapping.by_header(header)
     if not candidates:
@@ -197,14 +216,25 @@ def _parse(path: Path, name: str, text: str, header: list[str], mapping: Officia
     if publication is None:
         return None
     bad_ti = (frame["time_identifier"] != publication.time_identifier).to_numpy()
-    problems.first_rows(name, lines, bad_ti, "time_identifier",
-                        lambda v: f"{v!r}: the mapping reads only {publication.time_identifier!r} rows",
-                        frame["time_identifier"])
+    problems.first_rows(
+        name,
+        lines,
+        bad_ti,
+        "time_identifier",
+        lambda v: f"{v!r}: the mapping reads only {publication.time_identifier!r} rows",
+        frame["time_identifier"],
+    )
     bad_tp = (~frame["time_period"].str.fullmatch(r"(19|20)[0-9]{2}")).to_numpy()
     problems.first_rows(name, lines, bad_tp, "time_period", lambda v: f"{v!r} is not a year", frame["time_period"])
     bad_level = (~frame["geographic_level"].isin(_LEVELS)).to_numpy()
-    problems.first_rows(name, lines, bad_level, "geographic_level",
-                        lambda v: f"{v!r} is not National, Regional or Local authority", frame["geographic_level"])
+    problems.first_rows(
+        name,
+        lines,
+        bad_level,
+        "geographic_level",
+        lambda v: f"{v!r} is not National, Regional or Local authority",
+        frame["geographic_level"],
+    )
     if bad_ti.any() or bad_tp.any() or bad_level.any():
         return None
     return _Parsed(path, name, publication, frame, lines)
@@ -214,21 +244,41 @@ def _header_problem(name: str, header: list[str], mapping: OfficialMapping) -> P
     """Say where the header departs from the nearest publication the mapping knows."""
     best = max(mapping.publications, key=lambda p: len(set(p.header) & set(header)), default=None)
     if best is None or len(set(best.header) & set(header)) < len(best.header) // 2:
-        return Problem(name, 1, "", "the header matches no publication in the mapping (its columns: "
-                                    f"{', '.join(header[:6])}{', ...' if len(header) > 6 else ''})")
+        return Problem(
+            name,
+            1,
+            "",
+            "the header matches no publication in the mapping (its columns: "
+            f"{', '.join(header[:6])}{', ...' if len(header) > 6 else ''})",
+        )
     for i, (got, want) in enumerate(zip(header, best.header, strict=False)):
         if got != want:
-            return Problem(name, 1, got, f"column {i + 1} is {got!r} where the mapping's {best.id!r} "
-                                         f"({best.published_as}) has {want!r}: the layout has changed")
+            return Problem(
+                name,
+                1,
+                got,
+                f"column {i + 1} is {got!r} where the mapping's {best.id!r} "
+                f"({best.published_as}) has {want!r}: the layout has changed",
+            )
     if len(header) > len(best.header):
-        return Problem(name, 1, header[len(best.header)], f"an extra column {len(best.header) + 1} not in the "
-                                                          f"mapping's {best.id!r}: the layout has changed")
-    return Problem(name, 1, best.header[len(header)], f"column {len(header) + 1} ({best.header[len(header)]!r} in "
-                                                      f"the mapping's {best.id!r}) is missing: the layout has changed")
+        return Problem(
+            name,
+            1,
+            header[len(best.header)],
+            f"an extra column {len(best.header) + 1} not in the mapping's {best.id!r}: the layout has changed",
+        )
+    return Problem(
+        name,
+        1,
+        best.header[len(header)],
+        f"column {len(header) + 1} ({best.header[len(header)]!r} in "
+        f"the mapping's {best.id!r}) is missing: the layout has changed",
+    )
 
 
-def _choose(name: str, frame: pd.DataFrame, lines: np.ndarray, candidates: list[Publication],
-            problems: _Problems) -> Publication | None:
+def _choose(
+    name: str, frame: pd.DataFrame, lines: np.ndarray, candidates: list[Publication], problems: _Problems
+) -> Publication | None:
     """The one publication with this header whose listed values cover every row's; else a problem at the first
     row with a value none of them lists."""
     fits = []
@@ -238,18 +288,35 @@ def _choose(name: str, frame: pd.DataFrame, lines: np.ndarray, candidates: list[
     if len(fits) == 1:
         return fits[0]
     if len(fits) > 1:
-        problems.add(Problem(name, 1, "", f"the header and values fit {', '.join(p.id for p in fits)}: the mapping "
-                                          "must tell them apart by known_values"))
+        problems.add(
+            Problem(
+                name,
+                1,
+                "",
+                f"the header and values fit {', '.join(p.id for p in fits)}: the mapping "
+                "must tell them apart by known_values",
+            )
+        )
         return None
+
     # report against the candidate the file fits best (fewest unknown values)
     def misfits(pub: Publication) -> int:
         return sum(int((~frame[c].isin(v)).sum()) for c, v in pub.known_values.items())
+
     pub = min(candidates, key=misfits)
     for col, values in pub.known_values.items():
         bad = (~frame[col].isin(values)).to_numpy()
-        problems.first_rows(name, lines, bad, col,
-                            lambda v, pub=pub: f"{v!r} is not a value the mapping knows for {pub.id!r} "
-                                               "(a new or renamed category: add it to mapping.yaml)", frame[col])
+        problems.first_rows(
+            name,
+            lines,
+            bad,
+            col,
+            lambda v, pub=pub: (
+                f"{v!r} is not a value the mapping knows for {pub.id!r} "
+                "(a new or renamed category: add it to mapping.yaml)"
+            ),
+            frame[col],
+        )
     return None
 
 
@@ -283,10 +350,17 @@ def _areas(p: _Parsed, england: str, region_of: dict, authority_of: dict, proble
     area[reg] = f.loc[reg, "region_code"].map(region_of)
     area[loc] = f.loc[loc, "old_la_code"].map(authority_of)
     missing = area.isna().to_numpy()
-    problems.first_rows(p.name, p.lines, missing & reg, "region_code",
-                        lambda v: f"region {v!r} is not an area", f["region_code"])
-    problems.first_rows(p.name, p.lines, missing & loc, "old_la_code",
-                        lambda v: f"DfE number {v!r} is not an authority in the area registry", f["old_la_code"])
+    problems.first_rows(
+        p.name, p.lines, missing & reg, "region_code", lambda v: f"region {v!r} is not an area", f["region_code"]
+    )
+    problems.first_rows(
+        p.name,
+        p.lines,
+        missing & loc,
+        "old_la_code",
+        lambda v: f"DfE number {v!r} is not an authority in the area registry",
+        f["old_la_code"],
+    )
     return area
 
 
@@ -307,9 +381,14 @@ def _numbers(p: _Parsed, rows: np.ndarray, column: str, mapping: OfficialMapping
             is_number &= ~s.isin(odd).to_numpy()
     bad = ~is_number & pd.isna(status)
     if bad.any():
-        problems.first_rows(p.name, p.lines[rows], bad, column,
-                            lambda v: f"{v!r} is neither a number nor a symbol the mapping knows "
-                                      f"({', '.join(mapping.symbols)})", s)
+        problems.first_rows(
+            p.name,
+            p.lines[rows],
+            bad,
+            column,
+            lambda v: f"{v!r} is neither a number nor a symbol the mapping knows ({', '.join(mapping.symbols)})",
+            s,
+        )
     values = np.where(is_number, parsed, np.nan)
     status[is_number] = None
     status[bad] = None
@@ -350,29 +429,32 @@ def _measure(p: _Parsed, m: Measure, area: pd.Series, mapping: OfficialMapping, 
         bvalue = texts.map({t: slug(t) for t in texts.unique()}).to_numpy(dtype=object)
     else:
         bvalue = np.full(n, m.breakdown_value, dtype=object)
-    out = pd.DataFrame({
-        "indicator": m.indicator,
-        "area": area.to_numpy()[rows],
-        "period": apply_period_rule(m.period, f["time_period"].iloc[rows]).to_numpy(),
-        "breakdown_dimension": m.breakdown_dimension,
-        "breakdown_value": bvalue,
-        "value": value,
-        "numerator": numerator,
-        "denominator": denominator,
-        "unit": m.unit,
-        "source_document": p.name,
-        "source_line": p.lines[rows].astype(int),
-        "note": m.note,
-        "derived": m.derived,
-        "value_status": status,
-        "source_kind": SOURCE_KIND,
-        "rounded": p.publication.rounded & (level != LOCAL),
-    })
+    out = pd.DataFrame(
+        {
+            "indicator": m.indicator,
+            "area": area.to_numpy()[rows],
+            "period": apply_period_rule(m.period, f["time_period"].iloc[rows]).to_numpy(),
+            "breakdown_dimension": m.breakdown_dimension,
+            "breakdown_value": bvalue,
+            "value": value,
+            "numerator": numerator,
+            "denominator": denominator,
+            "unit": m.unit,
+            "source_document": p.name,
+            "source_line": p.lines[rows].astype(int),
+            "note": m.note,
+            "derived": m.derived,
+            "value_status": status,
+            "source_kind": SOURCE_KIND,
+            "rounded": p.publication.rounded & (level != LOCAL),
+        }
+    )
     return out
 
 
-def _sum(p: _Parsed, rows: np.ndarray, columns: tuple[str, ...], mapping: OfficialMapping,
-         problems: _Problems) -> np.ndarray:
+def _sum(
+    p: _Parsed, rows: np.ndarray, columns: tuple[str, ...], mapping: OfficialMapping, problems: _Problems
+) -> np.ndarray:
     total = np.zeros(len(rows))
     for col in columns:
         total = total + _numbers(p, rows, col, mapping, problems)[0]  # NaN (a symbol) in any part gives NaN
@@ -409,8 +491,13 @@ def _other_row(p: _Parsed, rows: np.ndarray, m: Measure, mapping: OfficialMappin
     index = pd.MultiIndex.from_frame(f.iloc[other][keys])
     if index.has_duplicates:
         dup = index.duplicated(keep="first")
-        problems.first_rows(p.name, p.lines[other], dup, m.denominator,
-                            f"a second denominator row for the same area and year ({m.denominator_where})")
+        problems.first_rows(
+            p.name,
+            p.lines[other],
+            dup,
+            m.denominator,
+            f"a second denominator row for the same area and year ({m.denominator_where})",
+        )
         return np.full(len(rows), np.nan)
     lookup = pd.Series(vals, index=index)
     wanted = pd.MultiIndex.from_frame(f.iloc[rows][keys])
@@ -426,8 +513,14 @@ def _duplicates(obs: pd.DataFrame, problems: _Problems) -> None:
     for _, group in clash.groupby(KEY, sort=False):
         first, *rest = group.itertuples(index=False)
         for r in rest[:1]:
-            problems.add(Problem(r.source_document, int(r.source_line), "",
-                                 f"{r.indicator} for {r.area} {r.period} {r.breakdown_value} is also given by "
-                                 f"{first.source_document}, line {first.source_line}"))
+            problems.add(
+                Problem(
+                    r.source_document,
+                    int(r.source_line),
+                    "",
+                    f"{r.indicator} for {r.area} {r.period} {r.breakdown_value} is also given by "
+                    f"{first.source_document}, line {first.source_line}",
+                )
+            )
         if len(problems) >= MAX_PROBLEMS:
             break

@@ -13,8 +13,14 @@ UNITS = ("count", "percent", "rate_per_10k", "days", "weeks", "ratio")
 POLARITIES = ("higher_is_better", "lower_is_better", "neutral")
 RULE_KINDS = ("target", "comparator", "range", "none")
 AREA_KINDS = ("local_authority", "board_total", "comparator")
-UNIT_LABELS = {"count": "", "percent": "%", "rate_per_10k": " per 10,000", "days": " days", "weeks": " weeks",
-               "ratio": ""}
+UNIT_LABELS = {
+    "count": "",
+    "percent": "%",
+    "rate_per_10k": " per 10,000",
+    "days": " days",
+    "weeks": " weeks",
+    "ratio": "",
+}
 
 
 class RegistryError(ValueError):
@@ -150,8 +156,9 @@ def _rule(raw: dict | None, where: str, area_codes: set[str]) -> RuleSpec:
     if kind == "range" and (spec.range_low is None or spec.range_high is None):
         raise RegistryError(f"{where}: a range rule needs 'range: [low, high]'")
     if kind != "none" and not (spec.source_document or spec.default_reason):
-        raise RegistryError(f"{where}: say where the target came from ('source') or why it is a default "
-                            "('default_reason')")
+        raise RegistryError(
+            f"{where}: say where the target came from ('source') or why it is a default ('default_reason')"
+        )
     if kind == "none" and not spec.default_reason:
         raise RegistryError(f"{where}: an unrated indicator needs a 'reason'")
     if spec.source_document and not isinstance(spec.source_line, int):
@@ -199,8 +206,9 @@ def load_registry(directory: Path = DATASET_DIR) -> Registry:
     boards = {}
     for b in area_raw.get("boards", []):
         where = f"areas.yaml board {b.get('code')!r}"
-        boards[_need(b, "code", where)] = BoardSpec(b["code"], _need(b, "name", where),
-                                                    b.get("short_name") or b["name"])
+        boards[_need(b, "code", where)] = BoardSpec(
+            b["code"], _need(b, "name", where), b.get("short_name") or b["name"]
+        )
     areas = {}
     for a in area_raw.get("areas", []):
         where = f"areas.yaml area {a.get('code')!r}"
@@ -233,10 +241,18 @@ def load_registry(directory: Path = DATASET_DIR) -> Registry:
         if e["polarity"] == "neutral" and rule.kind in ("target", "comparator"):
             raise RegistryError(f"{where}: a neutral measure is rated against a range or not at all")
         indicators[code] = IndicatorSpec(
-            code=code, title=_need(e, "title", where), domain=e["domain"], unit=e["unit"],
-            polarity=e["polarity"], definition=_need(e, "definition", where),
-            definition_source=e.get("definition_source", ""), breakdowns=tuple(e.get("breakdowns") or ()),
-            rule=rule, headline=bool(e.get("headline", False)), order=order)
+            code=code,
+            title=_need(e, "title", where),
+            domain=e["domain"],
+            unit=e["unit"],
+            polarity=e["polarity"],
+            definition=_need(e, "definition", where),
+            definition_source=e.get("definition_source", ""),
+            breakdowns=tuple(e.get("breakdowns") or ()),
+            rule=rule,
+            headline=bool(e.get("headline", False)),
+            order=order,
+        )
     return Registry(domains, indicators, boards, areas, dict(ind_raw.get("defaults") or {}))
 
 

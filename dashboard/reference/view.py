@@ -53,10 +53,14 @@ class Reference:
         r = self.rules.get((indicator, board)) or self.rules.get((indicator, None))
         if r is None:
             return None
-        provenance = (f'{source_title(r["source_document"])}, line {r["source_line"]}: "{r["source_quote"]}"'
-                      if r["source_document"] else r["default_reason"] or "")
-        return Rule(r["kind"], r["target"], r["tolerance"], r["range_low"], r["range_high"], r["comparator"],
-                    provenance)
+        provenance = (
+            f'{source_title(r["source_document"])}, line {r["source_line"]}: "{r["source_quote"]}"'
+            if r["source_document"]
+            else r["default_reason"] or ""
+        )
+        return Rule(
+            r["kind"], r["target"], r["tolerance"], r["range_low"], r["range_high"], r["comparator"], provenance
+        )
 
     def area_name(self, code: str) -> str:
         return self.areas.get(code, {}).get("name", code)

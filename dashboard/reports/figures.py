@@ -28,25 +28,46 @@ TITLE_BASELINE = 30  # px from the top of a chart to its title's first line
 def _base_layout(fig: go.Figure, title: str, unit: str, x_title: str, sources: list[str], height: int) -> None:
     source = "Source: " + "; ".join(sources) if sources else "Source: board dataset"
     # The source sits under the axis title, inside the axis' own space, so it is never clipped.
-    source_lines = "<br>".join(f"<span style='font-size:11px;color:#4a4a4a'>{line}</span>"
-                               for line in textwrap.wrap(source, 95))
+    source_lines = "<br>".join(
+        f"<span style='font-size:11px;color:#4a4a4a'>{line}</span>" for line in textwrap.wrap(source, 95)
+    )
     title_lines = textwrap.wrap(title, 46)  # about 420px at 16px: the narrowest chart (two beside the drill panel)
     top = top_margin(fig, len(title_lines))
     fig.update_layout(
         # Anchored by its first line 30px from the top, so a title of two lines grows downwards into the room
         # top_margin keeps for it (plotly anchors a multi-line title with yanchor "top" above the chart's edge).
-        title={"text": "<br>".join(title_lines), "font": {"size": 16}, "x": 0.01, "xanchor": "left",
-               "y": 1 - TITLE_BASELINE / height, "yanchor": "bottom"},
+        title={
+            "text": "<br>".join(title_lines),
+            "font": {"size": 16},
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 1 - TITLE_BASELINE / height,
+            "yanchor": "bottom",
+        },
         font={"family": FONT, "size": 13, "color": "#1b1b1b"},
-        height=height, margin={"l": 64, "r": 16, "t": top, "b": 24},
-        paper_bgcolor=PLOT_BACKGROUND, plot_bgcolor=PLOT_BACKGROUND,
+        height=height,
+        margin={"l": 64, "r": 16, "t": top, "b": 24},
+        paper_bgcolor=PLOT_BACKGROUND,
+        plot_bgcolor=PLOT_BACKGROUND,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None, "font": {"size": 12}},
         hoverlabel={"font": {"family": FONT}},
     )
-    fig.update_xaxes(title_text=f"{x_title}<br>{source_lines}", title_standoff=8, showgrid=False,
-                     linecolor="#4a4a4a", type="category", automargin=True)
-    fig.update_yaxes(title_text=UNIT_AXIS.get(unit, unit), gridcolor="#e5e5e5", zeroline=False,
-                     rangemode="tozero", ticksuffix="%" if unit == "percent" else "", automargin=True)
+    fig.update_xaxes(
+        title_text=f"{x_title}<br>{source_lines}",
+        title_standoff=8,
+        showgrid=False,
+        linecolor="#4a4a4a",
+        type="category",
+        automargin=True,
+    )
+    fig.update_yaxes(
+        title_text=UNIT_AXIS.get(unit, unit),
+        gridcolor="#e5e5e5",
+        zeroline=False,
+        rangemode="tozero",
+        ticksuffix="%" if unit == "percent" else "",
+        automargin=True,
+    )
 
 
 MEETING_SCALE = 1.3  # meeting mode: type about a third larger, for a projector at the back of a room
@@ -68,10 +89,13 @@ def for_meeting(fig: go.Figure, scale: float = MEETING_SCALE) -> go.Figure:
     # Two charts a row are wider than the narrowest normal chart: a title fits in about 58 characters a line.
     lines = textwrap.wrap((lay.title.text or "").replace("<br>", " "), 58) or [""]
     fig.update_layout(title_text="<br>".join(lines))
-    fig.update_layout(font_size=size, title_font_size=(lay.title.font.size or 16) * scale,
-                      legend_font_size=(lay.legend.font.size or 12) * scale,
-                      height=(lay.height or 360) * 1.25,
-                      margin={"l": (lay.margin.l or 64) * scale, "t": top_margin(fig, len(lines), scale, width=700)})
+    fig.update_layout(
+        font_size=size,
+        title_font_size=(lay.title.font.size or 16) * scale,
+        legend_font_size=(lay.legend.font.size or 12) * scale,
+        height=(lay.height or 360) * 1.25,
+        margin={"l": (lay.margin.l or 64) * scale, "t": top_margin(fig, len(lines), scale, width=700)},
+    )
     fig.update_layout(title_y=1 - TITLE_BASELINE * scale / fig.layout.height)
     for ann in lay.annotations or ():
         ann.font.size = (ann.font.size or 12) * scale
@@ -102,8 +126,9 @@ def _period_axis(df: pd.DataFrame) -> list[str]:
     return list(order["period_label"])
 
 
-def trend_figure(indicator: dict, headline: pd.DataFrame, ref: Reference, areas: list[str], rule: Rule | None,
-                 *, height: int = 360) -> go.Figure:
+def trend_figure(
+    indicator: dict, headline: pd.DataFrame, ref: Reference, areas: list[str], rule: Rule | None, *, height: int = 360
+) -> go.Figure:
     """One indicator over time: the board's areas as solid lines, comparators dashed, the target band shaded.
     Each point carries [indicator, area, period] for drill-down. An area with figures of several kinds (official
     statistics, a board document, computed from returns) gets a line per kind, named with its kind and drawn
@@ -112,8 +137,11 @@ def trend_figure(indicator: dict, headline: pd.DataFrame, ref: Reference, areas:
     df = comparable_periods(headline[headline["indicator"] == indicator["code"]], areas)
     fig = go.Figure()
     periods = _period_axis(df) if not df.empty else []
-    comparators = [c for c in ref.comparators(next(iter([ref.areas[a]["board"] for a in areas if a in ref.areas]),
-                                                   None) or "") if c in set(df["area"])]
+    comparators = [
+        c
+        for c in ref.comparators(next(iter([ref.areas[a]["board"] for a in areas if a in ref.areas]), None) or "")
+        if c in set(df["area"])
+    ]
     for i, area in enumerate([a for a in areas if a in set(df["area"])] + comparators):
         of_area = df[df["area"] == area]
         kinds = series_kinds(of_area)
@@ -123,16 +151,23 @@ def trend_figure(indicator: dict, headline: pd.DataFrame, ref: Reference, areas:
             ys = [d["value"].get(p) for p in periods]  # None where there is no figure: a gap, not a zero
             cd = [[indicator["code"], area, d["period"].get(p)] if p in d.index else None for p in periods]
             is_comp = area in comparators
-            colour, dash = (COMPARATOR_STYLE.get(area, ("#7f7f7f", "dash")) if is_comp
-                            else (SERIES[i % 8], "solid"))
-            fig.add_trace(go.Scatter(
-                x=periods, y=ys, name=name, mode="lines+markers", connectgaps=False,
-                line={"color": colour, "dash": dash if j == 0 else "dot", "width": 2 if is_comp else 3},
-                marker={"size": 7 if is_comp else 10,
-                        "symbol": ("diamond" if is_comp else "circle") if j == 0 else "square"},
-                customdata=cd,
-                hovertemplate=f"<b>{name}</b><br>%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}"
-                              "<extra></extra>"))
+            colour, dash = COMPARATOR_STYLE.get(area, ("#7f7f7f", "dash")) if is_comp else (SERIES[i % 8], "solid")
+            fig.add_trace(
+                go.Scatter(
+                    x=periods,
+                    y=ys,
+                    name=name,
+                    mode="lines+markers",
+                    connectgaps=False,
+                    line={"color": colour, "dash": dash if j == 0 else "dot", "width": 2 if is_comp else 3},
+                    marker={
+                        "size": 7 if is_comp else 10,
+                        "symbol": ("diamond" if is_comp else "circle") if j == 0 else "square",
+                    },
+                    customdata=cd,
+                    hovertemplate=f"<b>{name}</b><br>%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}<extra></extra>",
+                )
+            )
     if rule is not None and rule.kind == "target" and periods:
         _target_band(fig, rule, indicator)
     _base_layout(fig, chart_text(indicator["title"]), unit, "Period", _sources(df), height)
@@ -149,8 +184,9 @@ def _kind_column(df: pd.DataFrame) -> pd.Series:
 def series_kinds(df: pd.DataFrame) -> list[str]:
     """The kinds of figure in these rows, one line each: the board's own kinds first, official last."""
     present = set(_kind_column(df))
-    return sorted(present, key=lambda k: (KIND_PREFERENCE.index(k) if k in KIND_PREFERENCE else len(KIND_PREFERENCE),
-                                          k))
+    return sorted(
+        present, key=lambda k: (KIND_PREFERENCE.index(k) if k in KIND_PREFERENCE else len(KIND_PREFERENCE), k)
+    )
 
 
 def one_kind(df: pd.DataFrame) -> pd.DataFrame:
@@ -182,13 +218,18 @@ def _target_band(fig: go.Figure, rule: Rule, indicator: dict) -> None:
     lo, hi = (t, t + tol) if lower else (t - tol, t)
     if tol:
         fig.add_hrect(y0=lo, y1=hi, fillcolor=COLOURS["amber"], opacity=0.15, line_width=0, layer="below")
-    fig.add_hline(y=t, line={"color": "#1b1b1b", "dash": "longdash", "width": 1.5},
-                  annotation_text=f"Target {format_value(t, unit)}", annotation_position="top left",
-                  annotation_font={"size": 12})
+    fig.add_hline(
+        y=t,
+        line={"color": "#1b1b1b", "dash": "longdash", "width": 1.5},
+        annotation_text=f"Target {format_value(t, unit)}",
+        annotation_position="top left",
+        annotation_font={"size": 12},
+    )
 
 
-def breakdown_figure(indicator: dict, rows: pd.DataFrame, dimension: str, ref: Reference, *,
-                     height: int = 360) -> go.Figure:
+def breakdown_figure(
+    indicator: dict, rows: pd.DataFrame, dimension: str, ref: Reference, *, height: int = 360
+) -> go.Figure:
     """Stacked (counts) or grouped (shares) bars of one breakdown: across periods for one area, or across areas
     side by side when several areas share a period. Each bar segment carries [indicator, area, period]."""
     unit = indicator["unit"]
@@ -206,13 +247,20 @@ def breakdown_figure(indicator: dict, rows: pd.DataFrame, dimension: str, ref: R
     fig = go.Figure()
     for i, value in enumerate(sorted(df["breakdown_value"].unique(), key=_order)):
         d = df[df["breakdown_value"] == value].set_index("_x")
-        fig.add_trace(go.Bar(
-            x=xs, y=[d["value"].get(x) for x in xs], name=chart_text(_label(value)), marker_color=SERIES[i % 8],
-            marker_line={"color": PLOT_BACKGROUND, "width": 1},
-            customdata=[[indicator["code"], d["area"].get(x), d["period"].get(x)] if x in d.index else None
-                        for x in xs],
-            hovertemplate=f"<b>{chart_text(_label(value))}</b><br>%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}"
-                          "<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=xs,
+                y=[d["value"].get(x) for x in xs],
+                name=chart_text(_label(value)),
+                marker_color=SERIES[i % 8],
+                marker_line={"color": PLOT_BACKGROUND, "width": 1},
+                customdata=[
+                    [indicator["code"], d["area"].get(x), d["period"].get(x)] if x in d.index else None for x in xs
+                ],
+                hovertemplate=f"<b>{chart_text(_label(value))}</b><br>"
+                f"%{{x}}: %{{y:,}}{'%' if unit == 'percent' else ''}<extra></extra>",
+            )
+        )
     fig.update_layout(barmode="group" if unit == "percent" else "stack", bargap=0.3)
     by = f"by {dimension.replace('_', ' ')}"
     title = indicator["title"] if by in indicator["title"].lower() else f"{indicator['title']} {by}"
@@ -234,8 +282,7 @@ class ChartChoice:
         return not self.dimension
 
 
-def choose_charts(ref: Reference, domains: tuple[str, ...], rows: pd.DataFrame, areas: list[str]
-                  ) -> list[ChartChoice]:
+def choose_charts(ref: Reference, domains: tuple[str, ...], rows: pd.DataFrame, areas: list[str]) -> list[ChartChoice]:
     """Which charts a page about `domains` draws from `rows` (already cut to the view's period), in order: a trend
     for every indicator with a headline figure in the board's own `areas`, then a chart for every breakdown with
     figures there. Headline indicators come first, then the domains in the order given."""
@@ -250,15 +297,15 @@ def choose_charts(ref: Reference, domains: tuple[str, ...], rows: pd.DataFrame, 
         if not own.empty:
             names = ", ".join(ref.area_name(a) for a in own["area"].unique())
             trends.append(ChartChoice(ind, "", f"{ind['title']}: trend by period for {names}", headline))
-        parts = rows[(rows["indicator"] == ind["code"]) & (rows["breakdown_dimension"] != "")
-                     & rows["area"].isin(areas)]
+        parts = rows[
+            (rows["indicator"] == ind["code"]) & (rows["breakdown_dimension"] != "") & rows["area"].isin(areas)
+        ]
         for dim in parts["breakdown_dimension"].unique():
             breakdowns.append(ChartChoice(ind, dim, f"{ind['title']} by {dim.replace('_', ' ')}", parts))
     return trends + breakdowns
 
 
-def draw(choice: ChartChoice, ref: Reference, areas: list[str], rule: Rule | None, *, height: int = 360
-         ) -> go.Figure:
+def draw(choice: ChartChoice, ref: Reference, areas: list[str], rule: Rule | None, *, height: int = 360) -> go.Figure:
     """The figure for a chosen chart."""
     if choice.is_trend:
         return trend_figure(choice.indicator, choice.rows, ref, areas, rule, height=height)
@@ -266,8 +313,24 @@ def draw(choice: ChartChoice, ref: Reference, areas: list[str], rule: Rule | Non
 
 
 # Natural orders for the common breakdowns (otherwise alphabetical).
-ORDER = ["under_1", "1_to_4", "5_to_9", "10_to_15", "16_plus", "17_to_18", "19_to_21",
-         "neglect", "emotional", "physical", "sexual", "multiple", "red", "amber", "green", "blue"]
+ORDER = [
+    "under_1",
+    "1_to_4",
+    "5_to_9",
+    "10_to_15",
+    "16_plus",
+    "17_to_18",
+    "19_to_21",
+    "neglect",
+    "emotional",
+    "physical",
+    "sexual",
+    "multiple",
+    "red",
+    "amber",
+    "green",
+    "blue",
+]
 
 
 def _order(code: str) -> tuple[int, str]:
@@ -275,8 +338,15 @@ def _order(code: str) -> tuple[int, str]:
 
 
 def _label(code: str) -> str:
-    special = {"under_1": "Under 1", "1_to_4": "1 to 4", "5_to_9": "5 to 9", "10_to_15": "10 to 15",
-               "16_plus": "16 and over", "17_to_18": "17 to 18", "19_to_21": "19 to 21"}
+    special = {
+        "under_1": "Under 1",
+        "1_to_4": "1 to 4",
+        "5_to_9": "5 to 9",
+        "10_to_15": "10 to 15",
+        "16_plus": "16 and over",
+        "17_to_18": "17 to 18",
+        "19_to_21": "19 to 21",
+    }
     return special.get(code, code.replace("_", " ").capitalize())
 
 
@@ -306,8 +376,14 @@ class ChartData:
 def _points(trace) -> list[tuple[str, float | None, list | None]]:
     xs, ys = list(trace.x or ()), list(trace.y or ())
     cds = list(trace.customdata) if trace.customdata is not None else [None] * len(xs)
-    return [(str(x), None if y is None or (isinstance(y, float) and y != y) else float(y),
-             list(cd) if cd is not None else None) for x, y, cd in zip(xs, ys, cds, strict=False)]
+    return [
+        (
+            str(x),
+            None if y is None or (isinstance(y, float) and y != y) else float(y),
+            list(cd) if cd is not None else None,
+        )
+        for x, y, cd in zip(xs, ys, cds, strict=False)
+    ]
 
 
 def _is_comparator(trace) -> bool:
@@ -329,10 +405,19 @@ def chart_data(fig: go.Figure, unit: str) -> ChartData:
         xs += [x for x, _, _ in _points(t) if x not in xs]
     series = tuple(str(t.name or f"Series {i + 1}") for i, t in enumerate(traces))
     values = [{x: (y, cd) for x, y, cd in _points(t)} for t in traces]
-    rows = tuple((x, tuple(ChartCell(format_value(v[x][0], unit) if x in v and v[x][0] is not None else "",
-                                     tuple(str(c) for c in v[x][1]) if x in v and v[x][1] and all(v[x][1])
-                                     else None)
-                           for v in values)) for x in xs)
+    rows = tuple(
+        (
+            x,
+            tuple(
+                ChartCell(
+                    format_value(v[x][0], unit) if x in v and v[x][0] is not None else "",
+                    tuple(str(c) for c in v[x][1]) if x in v and v[x][1] and all(v[x][1]) else None,
+                )
+                for v in values
+            ),
+        )
+        for x in xs
+    )
     title = (fig.layout.title.text or "").replace("<br>", " ")
     return ChartData(_summary(title, traces, unit, x_title, fig), x_title, series, rows)
 
@@ -369,19 +454,25 @@ def _summary(title: str, traces: list, unit: str, x_title: str, fig: go.Figure) 
     by_area = x_title.startswith("Area")
     if by_area:
         for x in xs:
-            here = sorted(((str(t.name), dict((p[0], p[1]) for p in _points(t)).get(x)) for t in traces),
-                          key=lambda p: -(p[1] or 0))
+            here = sorted(
+                ((str(t.name), dict((p[0], p[1]) for p in _points(t)).get(x)) for t in traces),
+                key=lambda p: -(p[1] or 0),
+            )
             parts.append(f"{x}: " + ", ".join(f"{n} {fmt(v)}" for n, v in here if v is not None) + ".")
         return f"{title}. " + " ".join(parts)
-    last = next(x for x in reversed(xs) if any(dict((p[0], p[1]) for p in _points(t)).get(x) is not None
-                                               for t in traces))
+    last = next(
+        x for x in reversed(xs) if any(dict((p[0], p[1]) for p in _points(t)).get(x) is not None for t in traces)
+    )
     at = {str(t.name): dict((x, y) for x, y, _ in _points(t)) for t in traces}
     now = sorted(((name, v[last]) for name, v in at.items() if v.get(last) is not None), key=lambda p: -p[1])
     parts.append(f"{last}: " + ", ".join(f"{n} {fmt(v)}" for n, v in now) + f" (largest: {now[0][0]}).")
     previous = xs[xs.index(last) - 1] if xs.index(last) > 0 else None
     if previous:
-        moves = [f"{n} {_move(v, at[n][previous], unit)} {fmt(at[n][previous])}" for n, v in now
-                 if at[n].get(previous) is not None]
+        moves = [
+            f"{n} {_move(v, at[n][previous], unit)} {fmt(at[n][previous])}"
+            for n, v in now
+            if at[n].get(previous) is not None
+        ]
         if moves:
             parts.append(f"Since {previous}: " + "; ".join(moves) + ".")
     return f"{title}. " + " ".join(parts)

@@ -77,11 +77,19 @@ ASCII_ICONS = {"red": "[X]", "amber": "[!]", "green": "[OK]", "none": "[-]"}
 
 class _Doc(BaseDocTemplate):
     def __init__(self, buf, **kw):
-        super().__init__(buf, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                         bottomMargin=MARGIN + 4 * mm, **kw)
+        super().__init__(
+            buf,
+            pagesize=PAGE,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=MARGIN,
+            bottomMargin=MARGIN + 4 * mm,
+            **kw,
+        )
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
-        self.addPageTemplates([PageTemplate(id="cover", frames=[frame]),
-                               PageTemplate(id="body", frames=[frame], onPage=self._footer)])
+        self.addPageTemplates(
+            [PageTemplate(id="cover", frames=[frame]), PageTemplate(id="body", frames=[frame], onPage=self._footer)]
+        )
         self.footer_text = ""
 
     def _footer(self, c: canvas.Canvas, _doc) -> None:
@@ -125,8 +133,9 @@ def _numbered_canvas(font: str):
 def _styles(font: str, bold: str) -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
     s = {
-        "Title": ParagraphStyle("Title", parent=base["Title"], fontName=bold, fontSize=28, leading=34,
-                                alignment=TA_LEFT, spaceAfter=12),
+        "Title": ParagraphStyle(
+            "Title", parent=base["Title"], fontName=bold, fontSize=28, leading=34, alignment=TA_LEFT, spaceAfter=12
+        ),
         "Subtitle": ParagraphStyle("Subtitle", fontName=font, fontSize=15, leading=20, spaceAfter=6),
         "H1": ParagraphStyle("H1", fontName=bold, fontSize=18, leading=22, spaceBefore=4, spaceAfter=8),
         "H2": ParagraphStyle("H2", fontName=bold, fontSize=13, leading=16, spaceBefore=8, spaceAfter=4),
@@ -146,22 +155,34 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 def _status_cell(rag: str, word: str, styles, unicode_ok: bool) -> Table:
     icon = ICONS[rag] if unicode_ok else ASCII_ICONS[rag]
     t = Table([[_p(f"{icon} {word}", styles["CellBold"])]], colWidths=[26 * mm])
-    t.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(COLOURS[rag])),
-                           ("BOX", (0, 0), (-1, -1), 0.5, colors.black),
-                           ("LEFTPADDING", (0, 0), (-1, -1), 3), ("TOPPADDING", (0, 0), (-1, -1), 1),
-                           ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+    t.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(COLOURS[rag])),
+                ("BOX", (0, 0), (-1, -1), 0.5, colors.black),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
     return t
 
 
 def _grid(data: list[list], widths: list[float], header_rows: int = 1) -> Table:
     t = Table(data, colWidths=widths, repeatRows=header_rows)
-    t.setStyle(TableStyle([
-        ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#e8e8e8")),
-        ("LINEBELOW", (0, 0), (-1, header_rows - 1), 0.8, colors.black),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9a9a9a")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ]))
+    t.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#e8e8e8")),
+                ("LINEBELOW", (0, 0), (-1, header_rows - 1), 0.8, colors.black),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9a9a9a")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 3),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
     return t
 
 
@@ -196,8 +217,10 @@ def chart_browser(configured: str | None = None) -> str | None:
     return path if path and Path(path).exists() else None
 
 
-NO_BROWSER = ("Charts are left out: the server has no Chromium to draw them with. Install the 'chromium' package "
-              "(or set BROWSER_PATH) and make the pack again.")
+NO_BROWSER = (
+    "Charts are left out: the server has no Chromium to draw them with. Install the 'chromium' package "
+    "(or set BROWSER_PATH) and make the pack again."
+)
 
 
 ProgressFn = Callable[[int, int, str], None]
@@ -298,8 +321,9 @@ class ChartBrowser:
             self._thread.join(timeout=5)
 
 
-def _chart_images(content: PackContent, charts: ChartBrowser | None, suppress: bool, images: ImageCache,
-                  step: Callable[[str], None]) -> dict[str, list[tuple[bytes, bool]]]:
+def _chart_images(
+    content: PackContent, charts: ChartBrowser | None, suppress: bool, images: ImageCache, step: Callable[[str], None]
+) -> dict[str, list[tuple[bytes, bool]]]:
     """PNG images of each domain's charts in the pack, restyled for paper. Each image is looked up by the data it
     draws first; only the charts not drawn before go to the browser, all in one session."""
     out: dict[str, list[tuple[bytes | None, bool]]] = {}
@@ -324,10 +348,17 @@ def _chart_images(content: PackContent, charts: ChartBrowser | None, suppress: b
     return {d: [(png, h) for png, h in items if png is not None] for d, items in out.items()}
 
 
-def build_pack(view: ViewState, *, suppress: bool = True, today: date | None = None,
-               with_charts: bool = True, progress: ProgressFn | None = None,
-               images: ImageCache | None = None, content: PackContent | None = None,
-               browser_path: str | None = None) -> bytes:
+def build_pack(
+    view: ViewState,
+    *,
+    suppress: bool = True,
+    today: date | None = None,
+    with_charts: bool = True,
+    progress: ProgressFn | None = None,
+    images: ImageCache | None = None,
+    content: PackContent | None = None,
+    browser_path: str | None = None,
+) -> bytes:
     """Make the board pack for a view; return the PDF's bytes.
 
     `progress(done, total, step)` is told as each part is made (reading the figures, each chart, the PDF), for a
@@ -355,75 +386,127 @@ def build_pack(view: ViewState, *, suppress: bool = True, today: date | None = N
             done[0] += 1
             tell(done[0], total, what)
 
-        images_by_domain = _chart_images(content, charts, suppress, images or MEMORY_IMAGES, step) \
-            if with_charts else {}
+        images_by_domain = (
+            _chart_images(content, charts, suppress, images or MEMORY_IMAGES, step) if with_charts else {}
+        )
     finally:
         if charts is not None:
             charts.close()
     tell(total - 1, total, "laying out the PDF")
-    pdf = _layout(content, images_by_domain, suppress=suppress, today=today, with_charts=with_charts,
-                  fonts=(font, bold, unicode_ok), st=st)
+    pdf = _layout(
+        content,
+        images_by_domain,
+        suppress=suppress,
+        today=today,
+        with_charts=with_charts,
+        fonts=(font, bold, unicode_ok),
+        st=st,
+    )
     tell(total, total, "done")
     return pdf
 
 
-def _layout(content: PackContent, images: dict[str, list[tuple[bytes, bool]]], *, suppress: bool, today: date,
-            with_charts: bool, fonts: tuple[str, str, bool], st: dict[str, ParagraphStyle]) -> bytes:
+def _layout(
+    content: PackContent,
+    images: dict[str, list[tuple[bytes, bool]]],
+    *,
+    suppress: bool,
+    today: date,
+    with_charts: bool,
+    fonts: tuple[str, str, bool],
+    st: dict[str, ParagraphStyle],
+) -> bytes:
     """The PDF itself, from the pack's content and its chart images."""
     font, bold, unicode_ok = fonts
     area_name, period_text = content.area_name, content.period_text
 
     story: list = []
     # Cover
-    story += [Spacer(1, 30 * mm), _p(content.board_name, st["Title"]),
-              _p("Performance report: board pack", st["Subtitle"]),
-              _p(f"{area_name}: {period_text}", st["Subtitle"]), Spacer(1, 10 * mm),
-              _p(f"Produced {today:%d %B %Y}", st["Body"]),
-              _p(f"Data as of {content.updated_at} ({content.observations:,} figures in the dataset)", st["Body"]),
-              Spacer(1, 6 * mm),
-              _p("Status is given as a word and a symbol as well as a colour: "
-                 + "; ".join(f"{ICONS[r] if unicode_ok else ASCII_ICONS[r]} {WORDS[r]}" for r in WORDS)
-                 + ". Every figure comes from a document and line recorded in the dashboard.", st["Small"])]
+    story += [
+        Spacer(1, 30 * mm),
+        _p(content.board_name, st["Title"]),
+        _p("Performance report: board pack", st["Subtitle"]),
+        _p(f"{area_name}: {period_text}", st["Subtitle"]),
+        Spacer(1, 10 * mm),
+        _p(f"Produced {today:%d %B %Y}", st["Body"]),
+        _p(f"Data as of {content.updated_at} ({content.observations:,} figures in the dataset)", st["Body"]),
+        Spacer(1, 6 * mm),
+        _p(
+            "Status is given as a word and a symbol as well as a colour: "
+            + "; ".join(f"{ICONS[r] if unicode_ok else ASCII_ICONS[r]} {WORDS[r]}" for r in WORDS)
+            + ". Every figure comes from a document and line recorded in the dashboard.",
+            st["Small"],
+        ),
+    ]
     if suppress:
         story.append(_p(NOTE, st["Small"]))
     story += [NextPageTemplate("body"), PageBreak()]
     # Contents
     toc = TableOfContents()
-    toc.levelStyles = [ParagraphStyle("TOC1", fontName=bold, fontSize=11, leading=15),
-                       ParagraphStyle("TOC2", fontName=font, fontSize=10, leading=13, leftIndent=12)]
+    toc.levelStyles = [
+        ParagraphStyle("TOC1", fontName=bold, fontSize=11, leading=15),
+        ParagraphStyle("TOC2", fontName=font, fontSize=10, leading=13, leftIndent=12),
+    ]
     story += [_p("Contents", st["H1"]), toc, PageBreak()]
     # Scorecard
     story.append(_p("Scorecard", st["H1"]))
     if suppress:
         story.append(_p(NOTE, st["Small"]))
     for section in content.scorecard.sections:
-        rows = [[_p(h, st["CellBold"]) for h in ("Indicator", "Value", "Period", "Status", "Direction of travel",
-                                                   "Target or comparator")]]
+        rows = [
+            [
+                _p(h, st["CellBold"])
+                for h in ("Indicator", "Value", "Period", "Status", "Direction of travel", "Target or comparator")
+            ]
+        ]
         for a in section.tiles:
-            rows.append([_p(a.indicator["title"], st["Cell"]), _p(_value(a, suppress), st["CellBold"]),
-                         _p(a.figure.period_label if a.figure else "", st["Cell"]),
-                         _status_cell(a.status.rag, a.status.word, st, unicode_ok),
-                         _p(a.direction.text if a.figure else "", st["Cell"]),
-                         _p(a.target_text + (f" ({a.status.reason})" if a.status.rag == "none" and a.figure
-                                             and a.status.reason not in ("no target",) else ""), st["Cell"])])
-        story.append(KeepTogether([_p(section.title, st["H2"]),
-                                   _grid(rows, [70 * mm, 24 * mm, 28 * mm, 30 * mm, 58 * mm, 58 * mm])]))
+            rows.append(
+                [
+                    _p(a.indicator["title"], st["Cell"]),
+                    _p(_value(a, suppress), st["CellBold"]),
+                    _p(a.figure.period_label if a.figure else "", st["Cell"]),
+                    _status_cell(a.status.rag, a.status.word, st, unicode_ok),
+                    _p(a.direction.text if a.figure else "", st["Cell"]),
+                    _p(
+                        a.target_text
+                        + (
+                            f" ({a.status.reason})"
+                            if a.status.rag == "none" and a.figure and a.status.reason not in ("no target",)
+                            else ""
+                        ),
+                        st["Cell"],
+                    ),
+                ]
+            )
+        story.append(
+            KeepTogether(
+                [_p(section.title, st["H2"]), _grid(rows, [70 * mm, 24 * mm, 28 * mm, 30 * mm, 58 * mm, 58 * mm])]
+            )
+        )
     story.append(PageBreak())
     # Exceptions with commentary
     story.append(_p("Exceptions and commentary", st["H1"]))
     if not content.exceptions.items:
         story.append(_p("Nothing is off target for this view.", st["Body"]))
     else:
-        rows = [[_p(h, st["CellBold"]) for h in ("Status", "Indicator", "Value", "Target", "Off target since",
-                                                   "Commentary")]]
+        rows = [
+            [
+                _p(h, st["CellBold"])
+                for h in ("Status", "Indicator", "Value", "Target", "Off target since", "Commentary")
+            ]
+        ]
         for a in content.exceptions.items:
             gap = gap_text(a)
-            rows.append([_status_cell(a.status.rag, a.status.word, st, unicode_ok),
-                         _p(a.indicator["title"], st["Cell"]),
-                         _p(f"{_value(a, suppress)}, {a.figure.period_label}" if a.figure else "", st["Cell"]),
-                         _p(a.status.reason + (f" (gap {gap})" if gap else ""), st["Cell"]),
-                         _p(a.since or "", st["Cell"]),
-                         _p(content.commentary.get(a.code, "No commentary yet."), st["Cell"])])
+            rows.append(
+                [
+                    _status_cell(a.status.rag, a.status.word, st, unicode_ok),
+                    _p(a.indicator["title"], st["Cell"]),
+                    _p(f"{_value(a, suppress)}, {a.figure.period_label}" if a.figure else "", st["Cell"]),
+                    _p(a.status.reason + (f" (gap {gap})" if gap else ""), st["Cell"]),
+                    _p(a.since or "", st["Cell"]),
+                    _p(content.commentary.get(a.code, "No commentary yet."), st["Cell"]),
+                ]
+            )
         story.append(_grid(rows, [30 * mm, 55 * mm, 30 * mm, 40 * mm, 24 * mm, 89 * mm]))
     story.append(PageBreak())
     # A page per domain with its key charts
@@ -432,15 +515,20 @@ def _layout(content: PackContent, images: dict[str, list[tuple[bytes, bool]]], *
         story.append(_p(domain.description, st["Small"]))
         imgs = images.get(domain.code, [])
         if not imgs:
-            story.append(_p("No charts: the dataset has no figures for this part of the service for this board."
-                            if with_charts else NO_BROWSER, st["Body"]))
+            story.append(
+                _p(
+                    "No charts: the dataset has no figures for this part of the service for this board."
+                    if with_charts
+                    else NO_BROWSER,
+                    st["Body"],
+                )
+            )
         else:
             cells = [Image(io.BytesIO(png), width=124 * mm, height=66 * mm) for png, _h in imgs]
-            grid = [cells[i:i + 2] for i in range(0, len(cells), 2)]
+            grid = [cells[i : i + 2] for i in range(0, len(cells), 2)]
             story.append(Table(grid, colWidths=[130 * mm, 130 * mm]))
             if any(h for _p2, h in imgs):
-                story.append(_p("Counts of 1 to 5 are left out of the charts (gaps), as in the tables.",
-                                st["Small"]))
+                story.append(_p("Counts of 1 to 5 are left out of the charts (gaps), as in the tables.", st["Small"]))
         story.append(PageBreak())
     # Open challenges
     story.append(_p("Open challenges", st["H1"]))
@@ -451,17 +539,26 @@ def _layout(content: PackContent, images: dict[str, list[tuple[bytes, bool]]], *
         for r in content.challenges:
             due = None if pd.isna(r["due_date"]) else pd.Timestamp(r["due_date"]).date()
             late = is_overdue(r["status"], due, today)
-            rows.append([_p(str(r["id"]), st["Cell"]), _p(f"{r['indicator_title']} ({r['area_name']})", st["Cell"]),
-                         _p(r["question"] + (f"\nResponse: {r['response']}" if r["response"] else ""), st["Cell"]),
-                         _p(r["owner"], st["Cell"]), _p(f"{due:%d %b %Y}" if due else "none", st["Cell"]),
-                         _p(STATUS_WORDS[r["status"]] + (" - OVERDUE" if late else ""),
-                            st["CellBold"] if late else st["Cell"])])
+            rows.append(
+                [
+                    _p(str(r["id"]), st["Cell"]),
+                    _p(f"{r['indicator_title']} ({r['area_name']})", st["Cell"]),
+                    _p(r["question"] + (f"\nResponse: {r['response']}" if r["response"] else ""), st["Cell"]),
+                    _p(r["owner"], st["Cell"]),
+                    _p(f"{due:%d %b %Y}" if due else "none", st["Cell"]),
+                    _p(
+                        STATUS_WORDS[r["status"]] + (" - OVERDUE" if late else ""),
+                        st["CellBold"] if late else st["Cell"],
+                    ),
+                ]
+            )
         story.append(_grid(rows, [10 * mm, 50 * mm, 110 * mm, 45 * mm, 24 * mm, 29 * mm]))
 
     buf = io.BytesIO()
     short = content.board_short_name
-    doc = _Doc(buf, title=f"{short} board pack", author="Safeguarding board dashboard",
-               subject=f"{area_name}, {period_text}")
+    doc = _Doc(
+        buf, title=f"{short} board pack", author="Safeguarding board dashboard", subject=f"{area_name}, {period_text}"
+    )
     doc._font = font
     doc.footer_text = f"{short} board pack: {area_name}, {period_text}. Produced {today:%d %b %Y}."
     doc.multiBuild(story, canvasmaker=_numbered_canvas(font))

@@ -38,9 +38,23 @@ UNIT_MEANINGS = {
     "ratio": "one figure divided by another, such as 1.25",
 }
 
-WIDTHS = {"indicator": 34, "area": 22, "period": 16, "breakdown_dimension": 20, "breakdown_value": 24,
-          "value": 10, "numerator": 11, "denominator": 12, "unit": 13, "source_document": 28, "source_line": 11,
-          "note": 40, "derived": 9, "title": 44, "definition": 90}
+WIDTHS = {
+    "indicator": 34,
+    "area": 22,
+    "period": 16,
+    "breakdown_dimension": 20,
+    "breakdown_value": 24,
+    "value": 10,
+    "numerator": 11,
+    "denominator": 12,
+    "unit": 13,
+    "source_document": 28,
+    "source_line": 11,
+    "note": 40,
+    "derived": 9,
+    "title": 44,
+    "definition": 90,
+}
 
 _HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 _REFERENCE_FILL = PatternFill("solid", fgColor="7F7F7F")
@@ -77,8 +91,9 @@ def write_template(path: Path | str, *, overwrite: bool = False, reg: Registry |
     if path.suffix.lower() != ".xlsx":
         raise TemplateError(f"the template is an Excel workbook: give a file name ending in .xlsx, not '{path.name}'")
     if path.exists() and not overwrite:
-        raise TemplateError(f"{path} already exists (it may be a filled-in copy); choose another name or add "
-                            "--force to replace it")
+        raise TemplateError(
+            f"{path} already exists (it may be a filled-in copy); choose another name or add --force to replace it"
+        )
     if not path.parent.is_dir():
         raise TemplateError(f"the folder {path.parent} does not exist")
     build_template(reg).save(path)
@@ -181,51 +196,121 @@ def _validations(ws: Worksheet, reg: Registry, domain_code: str, lists: Workshee
 
     def listed(list_name: str, name: str, what: str, prompt: str) -> None:
         source = list_range(lists, list_name)
-        dv = DataValidation(type="list", formula1=source, allow_blank=True,
-                            errorTitle=f"Unknown {what}", error=f"Choose the {what} from the list.")
+        dv = DataValidation(
+            type="list",
+            formula1=source,
+            allow_blank=True,
+            errorTitle=f"Unknown {what}",
+            error=f"Choose the {what} from the list.",
+        )
         add(dv, name, what.capitalize(), prompt)
 
-    listed(f"list_{domain_code}_indicators", "indicator", "indicator code",
-           "One of this sheet's indicator codes. Copy an indicator's row to add another figure for it.")
-    listed("list_areas", "area", "area code",
-           "The local authority, board total or comparator the figure is for.")
-    add(DataValidation(type="textLength", operator="greaterThan", formula1="0", allow_blank=True,
-                       errorTitle="Period", error=f"Write the period as one of: {ACCEPTED}"[:225]),
-        "period", "Period", f"Accepted forms: {ACCEPTED}")
+    listed(
+        f"list_{domain_code}_indicators",
+        "indicator",
+        "indicator code",
+        "One of this sheet's indicator codes. Copy an indicator's row to add another figure for it.",
+    )
+    listed("list_areas", "area", "area code", "The local authority, board total or comparator the figure is for.")
+    add(
+        DataValidation(
+            type="textLength",
+            operator="greaterThan",
+            formula1="0",
+            allow_blank=True,
+            errorTitle="Period",
+            error=f"Write the period as one of: {ACCEPTED}"[:225],
+        ),
+        "period",
+        "Period",
+        f"Accepted forms: {ACCEPTED}",
+    )
     dims = list_range(lists, f"list_{domain_code}_breakdowns")
     if dims:
-        listed(f"list_{domain_code}_breakdowns", "breakdown_dimension", "breakdown",
-               "Leave empty for the headline figure; otherwise the breakdown, with its value in the next column.")
+        listed(
+            f"list_{domain_code}_breakdowns",
+            "breakdown_dimension",
+            "breakdown",
+            "Leave empty for the headline figure; otherwise the breakdown, with its value in the next column.",
+        )
     else:
-        add(DataValidation(type="custom", formula1=f"LEN({col['breakdown_dimension']}2)=0", allow_blank=True,
-                           errorTitle="No breakdowns",
-                           error="The indicators on this sheet have no breakdowns: leave this empty."),
-            "breakdown_dimension", "Breakdown", "The indicators on this sheet have no breakdowns.")
-    add(DataValidation(type="textLength", operator="lessThanOrEqual", formula1="128", allow_blank=True,
-                       errorTitle="Breakdown value", error="At most 128 characters."),
-        "breakdown_value", "Breakdown value",
-        "The part the figure is for, e.g. neglect or police; empty for the headline figure.")
+        add(
+            DataValidation(
+                type="custom",
+                formula1=f"LEN({col['breakdown_dimension']}2)=0",
+                allow_blank=True,
+                errorTitle="No breakdowns",
+                error="The indicators on this sheet have no breakdowns: leave this empty.",
+            ),
+            "breakdown_dimension",
+            "Breakdown",
+            "The indicators on this sheet have no breakdowns.",
+        )
+    add(
+        DataValidation(
+            type="textLength",
+            operator="lessThanOrEqual",
+            formula1="128",
+            allow_blank=True,
+            errorTitle="Breakdown value",
+            error="At most 128 characters.",
+        ),
+        "breakdown_value",
+        "Breakdown value",
+        "The part the figure is for, e.g. neglect or police; empty for the headline figure.",
+    )
     # One rule for the whole column: a figure is a number, not negative, and at most 100 where the row's
     # indicator is measured in percent (its unit is looked up from the indicator code, not typed).
     r2 = f"{col['value']}2"
-    unit_of = (f"IFERROR(VLOOKUP(${col['indicator']}2,{_pair_range(lists)},2,FALSE),\"\")")
-    add(DataValidation(type="custom", formula1=f"AND(ISNUMBER({r2}),{r2}>=0,OR({unit_of}<>\"percent\",{r2}<=100))",
-                       allow_blank=True, errorTitle="Not a figure",
-                       error="Write a number, not negative; a percentage is 0 to 100 (11.6 for 11.6%). Suppressed "
-                             "figures ('c') cannot be imported: clear the row instead."),
-        "value", "Value", "The figure as a number. Percentages: 11.6 for 11.6%. Leave suppressed figures out.")
+    unit_of = f'IFERROR(VLOOKUP(${col["indicator"]}2,{_pair_range(lists)},2,FALSE),"")'
+    add(
+        DataValidation(
+            type="custom",
+            formula1=f'AND(ISNUMBER({r2}),{r2}>=0,OR({unit_of}<>"percent",{r2}<=100))',
+            allow_blank=True,
+            errorTitle="Not a figure",
+            error="Write a number, not negative; a percentage is 0 to 100 (11.6 for 11.6%). Suppressed "
+            "figures ('c') cannot be imported: clear the row instead.",
+        ),
+        "value",
+        "Value",
+        "The figure as a number. Percentages: 11.6 for 11.6%. Leave suppressed figures out.",
+    )
     for name in ("numerator", "denominator"):
-        add(DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                           errorTitle=name.capitalize(), error=f"The {name} is a number, 0 or more."),
-            name, name.capitalize(),
+        add(
+            DataValidation(
+                type="decimal",
+                operator="greaterThanOrEqual",
+                formula1="0",
+                allow_blank=True,
+                errorTitle=name.capitalize(),
+                error=f"The {name} is a number, 0 or more.",
+            ),
+            name,
+            name.capitalize(),
             "For a percentage: the number of cases counted (numerator) and the number it is a share of "
-            "(denominator). Optional.")
+            "(denominator). Optional.",
+        )
     listed("list_units", "unit", "unit", "Already filled in for each indicator; it must match the indicator.")
-    add(DataValidation(type="whole", operator="greaterThanOrEqual", formula1="1", allow_blank=True,
-                       errorTitle="Line number", error="A line or page number: a whole number, 1 or more."),
-        "source_line", "Source line", "The line or page of the source document the figure was read from.")
-    listed("list_derived", "derived", "yes or no",
-           "yes if you calculated the figure from others rather than reading it from the source.")
+    add(
+        DataValidation(
+            type="whole",
+            operator="greaterThanOrEqual",
+            formula1="1",
+            allow_blank=True,
+            errorTitle="Line number",
+            error="A line or page number: a whole number, 1 or more.",
+        ),
+        "source_line",
+        "Source line",
+        "The line or page of the source document the figure was read from.",
+    )
+    listed(
+        "list_derived",
+        "derived",
+        "yes or no",
+        "yes if you calculated the figure from others rather than reading it from the source.",
+    )
 
 
 def _pair_range(lists: Worksheet) -> str:
@@ -244,34 +329,74 @@ def _readme(ws: Worksheet, reg: Registry) -> None:
         ("Safeguarding board dataset: partner template", None, title_font),
         ("", None, None),
         ("How to fill it in", None, heading),
-        ("1.", "Each sheet after this one is a domain of the board's dataset (front door, child protection, ...). "
-               "Each row already carries one indicator's code and unit, with its title and definition on the "
-               "right for reference.", None),
-        ("2.", "For a figure, fill in area, period and value on the indicator's row. For more figures of the same "
-               "indicator (another period, area or breakdown), copy the row and paste it below the others.", None),
-        ("3.", "Leave the rows you have no figure for as they are: a row with no area, period and value is skipped "
-               "when the file is imported.", None),
-        ("4.", "Suppressed figures ('c', '*', '-', 'x' or 'n/a' for small numbers) must be left out: leave that "
-               "row's area, period and value empty, or delete the row. Never type 'c' as a value.", None),
-        ("5.", "Say where each figure comes from: source_document (the report or return) and source_line (the "
-               "line or page). Put anything the board should know in note.", None),
-        ("6.", "Do not rename the sheets' header row or the columns. The title and definition columns (grey) are "
-               "for reference only and are not imported. Add no other sheets with an 'indicator' column.", None),
-        ("7.", "Save as .xlsx and send it back. The board imports it with: board-dashboard import FILE.xlsx "
-               "(--dry-run checks it first). Any mistake is reported with its sheet, row and column, and nothing "
-               "is imported until every row is right.", None),
+        (
+            "1.",
+            "Each sheet after this one is a domain of the board's dataset (front door, child protection, ...). "
+            "Each row already carries one indicator's code and unit, with its title and definition on the "
+            "right for reference.",
+            None,
+        ),
+        (
+            "2.",
+            "For a figure, fill in area, period and value on the indicator's row. For more figures of the same "
+            "indicator (another period, area or breakdown), copy the row and paste it below the others.",
+            None,
+        ),
+        (
+            "3.",
+            "Leave the rows you have no figure for as they are: a row with no area, period and value is skipped "
+            "when the file is imported.",
+            None,
+        ),
+        (
+            "4.",
+            "Suppressed figures ('c', '*', '-', 'x' or 'n/a' for small numbers) must be left out: leave that "
+            "row's area, period and value empty, or delete the row. Never type 'c' as a value.",
+            None,
+        ),
+        (
+            "5.",
+            "Say where each figure comes from: source_document (the report or return) and source_line (the "
+            "line or page). Put anything the board should know in note.",
+            None,
+        ),
+        (
+            "6.",
+            "Do not rename the sheets' header row or the columns. The title and definition columns (grey) are "
+            "for reference only and are not imported. Add no other sheets with an 'indicator' column.",
+            None,
+        ),
+        (
+            "7.",
+            "Save as .xlsx and send it back. The board imports it with: board-dashboard import FILE.xlsx "
+            "(--dry-run checks it first). Any mistake is reported with its sheet, row and column, and nothing "
+            "is imported until every row is right.",
+            None,
+        ),
         ("", None, None),
         ("Columns", None, heading),
         ("indicator", "The indicator code (drop-down). Already filled in.", None),
         ("area", "The area code (drop-down): " + ", ".join(reg.areas) + ".", None),
         ("period", f"The period the figure covers. Accepted forms: {ACCEPTED}.", None),
-        ("breakdown_dimension", "Empty for the headline figure; otherwise what the figure is broken down by "
-                                "(drop-down: the breakdowns this sheet's indicators have).", None),
-        ("breakdown_value", "The part the figure is for (such as neglect, police or under_1); empty for the "
-                            "headline figure. Give both breakdown columns or neither.", None),
+        (
+            "breakdown_dimension",
+            "Empty for the headline figure; otherwise what the figure is broken down by "
+            "(drop-down: the breakdowns this sheet's indicators have).",
+            None,
+        ),
+        (
+            "breakdown_value",
+            "The part the figure is for (such as neglect, police or under_1); empty for the "
+            "headline figure. Give both breakdown columns or neither.",
+            None,
+        ),
         ("value", "The figure, as a number (no % sign, no thousands separators needed).", None),
-        ("numerator, denominator", "For a percentage, the two counts it is made from (optional, but they let "
-                                   "the board check the percentage and judge small numbers).", None),
+        (
+            "numerator, denominator",
+            "For a percentage, the two counts it is made from (optional, but they let "
+            "the board check the percentage and judge small numbers).",
+            None,
+        ),
         ("unit", "Already filled in; it must match the indicator.", None),
         ("source_document", "The report, return or system the figure was read from.", None),
         ("source_line", "The line or page number in that document (a whole number).", None),
@@ -290,8 +415,11 @@ def _readme(ws: Worksheet, reg: Registry) -> None:
     ]
     lines += [(unit, meaning, None) for unit, meaning in UNIT_MEANINGS.items() if unit in UNITS]
     lines += [("", None, None), ("Sheets", None, heading)]
-    lines += [(sheet_title(d.title), f"{len(reg.in_domain(d.code))} indicators. {d.description}", None)
-              for d in reg.domains.values() if reg.in_domain(d.code)]
+    lines += [
+        (sheet_title(d.title), f"{len(reg.in_domain(d.code))} indicators. {d.description}", None)
+        for d in reg.domains.values()
+        if reg.in_domain(d.code)
+    ]
     for r, (a, b, font) in enumerate(lines, start=1):
         ca = ws.cell(row=r, column=1, value=a or None)
         if font:
@@ -323,4 +451,3 @@ def _printable(ws: Worksheet) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-

@@ -39,8 +39,16 @@ def drill_down(role: str | Iterable[str] | None, indicator: str, area: str, peri
     return child_level_rows(indicator, area, period)
 
 
-def export_child_level(role: str | Iterable[str] | None, indicator: str, area: str, period: str, path: Path | str, *,
-                       include_child_level: bool, audit: Callable[[str], None]) -> int:
+def export_child_level(
+    role: str | Iterable[str] | None,
+    indicator: str,
+    area: str,
+    period: str,
+    path: Path | str,
+    *,
+    include_child_level: bool,
+    audit: Callable[[str], None],
+) -> int:
     """Write the children behind a figure to CSV: only with `include_child_level=True`, only for a role that
     may see them, and only after `audit` has recorded who exported what (if it fails, nothing is written)."""
     if not include_child_level:

@@ -82,8 +82,9 @@ def percent(numerator: int, denominator: int) -> float:
     return round(100.0 * numerator / denominator, 1)
 
 
-def rate_figures(indicator: str, period: str, flags: Iterable[tuple[bool, dict[str, str]]],
-                 dimensions: Iterable[str] = ()) -> list[Figure]:
+def rate_figures(
+    indicator: str, period: str, flags: Iterable[tuple[bool, dict[str, str]]], dimensions: Iterable[str] = ()
+) -> list[Figure]:
     """A percentage figure (headline and one per breakdown value) from (counted, {dimension: value}) pairs.
     Groups with no cases give no figure (there is nothing to divide by)."""
     items = list(flags)
@@ -102,8 +103,9 @@ def rate_figures(indicator: str, period: str, flags: Iterable[tuple[bool, dict[s
     return out
 
 
-def count_figures(indicator: str, period: str, items: Iterable[dict[str, str]],
-                  dimensions: Iterable[str] = ()) -> list[Figure]:
+def count_figures(
+    indicator: str, period: str, items: Iterable[dict[str, str]], dimensions: Iterable[str] = ()
+) -> list[Figure]:
     """A count figure (headline and one per breakdown value) from one {dimension: value} dict per case."""
     rows = list(items)
     out = [Figure(indicator, period, float(len(rows)))]
@@ -112,8 +114,10 @@ def count_figures(indicator: str, period: str, items: Iterable[dict[str, str]],
         for dims in rows:
             if dims.get(dim):
                 groups[dims[dim]] = groups.get(dims[dim], 0) + 1
-        out += [Figure(indicator, period, float(n), breakdown_dimension=dim, breakdown_value=v)
-                for v, n in sorted(groups.items())]
+        out += [
+            Figure(indicator, period, float(n), breakdown_dimension=dim, breakdown_value=v)
+            for v, n in sorted(groups.items())
+        ]
     return out
 
 
@@ -192,8 +196,15 @@ def pseudonymise(child: str, la: str, key: bytes) -> str:
     return digest[:20]
 
 
-def write_import_csv(figures: Iterable[Figure], path: Path, *, area: str, units: dict[str, str],
-                     source_document: dict[str, str] | str, note: dict[str, str] | str) -> int:
+def write_import_csv(
+    figures: Iterable[Figure],
+    path: Path,
+    *,
+    area: str,
+    units: dict[str, str],
+    source_document: dict[str, str] | str,
+    note: dict[str, str] | str,
+) -> int:
     """Write figures as rows of the import format. `source_document` and `note` are one value, or one per
     indicator. Returns the number of rows."""
     n = 0
@@ -203,9 +214,23 @@ def write_import_csv(figures: Iterable[Figure], path: Path, *, area: str, units:
         for fig in figures:
             src = source_document if isinstance(source_document, str) else source_document[fig.indicator]
             nt = note if isinstance(note, str) else note[fig.indicator]
-            w.writerow([fig.indicator, area, fig.period, fig.breakdown_dimension, fig.breakdown_value,
-                        _num(fig.value), _num(fig.numerator), _num(fig.denominator), units[fig.indicator],
-                        src, "", nt, "yes"])
+            w.writerow(
+                [
+                    fig.indicator,
+                    area,
+                    fig.period,
+                    fig.breakdown_dimension,
+                    fig.breakdown_value,
+                    _num(fig.value),
+                    _num(fig.numerator),
+                    _num(fig.denominator),
+                    units[fig.indicator],
+                    src,
+                    "",
+                    nt,
+                    "yes",
+                ]
+            )
             n += 1
     return n
 

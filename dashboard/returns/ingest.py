@@ -62,8 +62,19 @@ class Prepared:
 
     def stored_rows(self, key: bytes) -> list[StoredRow]:
         """The child-level rows with each child's id replaced by its pseudonym under `key`."""
-        return [StoredRow(c.indicator, c.period, pseudonymise(c.child, self.area, key), c.age_band, c.counted,
-                          c.start_date, c.end_date, c.codes) for c in self.children]
+        return [
+            StoredRow(
+                c.indicator,
+                c.period,
+                pseudonymise(c.child, self.area, key),
+                c.age_band,
+                c.counted,
+                c.start_date,
+                c.end_date,
+                c.codes,
+            )
+            for c in self.children
+        ]
 
 
 def pseudonym_key(instance_path: Path, configured: str | None = None) -> bytes:
@@ -81,8 +92,9 @@ def pseudonym_key(instance_path: Path, configured: str | None = None) -> bytes:
     return path.read_text().strip().encode()
 
 
-def prepare_903(folder: Path | str, *, la: str, year: int, wording: str = "placement",
-                progress: Callable[[str], None] | None = None) -> Prepared:
+def prepare_903(
+    folder: Path | str, *, la: str, year: int, wording: str = "placement", progress: Callable[[str], None] | None = None
+) -> Prepared:
     """Read a folder of 903 CSV files and compute the looked-after and care leaver figures of one year."""
     if wording not in ssda903.WORDINGS:
         raise ValueError(f"wording is 'placement' or 'carer', not {wording!r}")
@@ -92,22 +104,43 @@ def prepare_903(folder: Path | str, *, la: str, year: int, wording: str = "place
     measured = ssda903.compute(ret, wording=wording)
     files = sorted({f"{f.table} {f.year}" for f in ret.files if f.table != "OC3" or f.year == year})
     repaired = f" {len(ret.repairs)} stitching repairs are logged with the ingest." if ret.repairs else ""
-    base = (f"Computed from child-level SSDA903 data by rule version {ssda903.RULE_VERSION} (DfE SSDA903 guide "
-            f"definitions; tables read: {', '.join(files)}).{repaired}")
-    wording_note = {"placement": " Long-term stability in the older wording: the same placement for 2 years.",
-                    "carer": " Long-term stability in the current wording: the same carer for 2 years."}[wording]
+    base = (
+        f"Computed from child-level SSDA903 data by rule version {ssda903.RULE_VERSION} (DfE SSDA903 guide "
+        f"definitions; tables read: {', '.join(files)}).{repaired}"
+    )
+    wording_note = {
+        "placement": " Long-term stability in the older wording: the same placement for 2 years.",
+        "carer": " Long-term stability in the current wording: the same carer for 2 years.",
+    }[wording]
     notes = {code: base for code in ssda903.sources(ret)}
-    notes["cla_long_term_stability_pct"] = base + wording_note + "".join(
-        f" {n[0].upper()}{n[1:]}." for n in measured.notes)
+    notes["cla_long_term_stability_pct"] = (
+        base + wording_note + "".join(f" {n[0].upper()}{n[1:]}." for n in measured.notes)
+    )
     period = financial_year(year - 1).code
     return Prepared(
-        "ssda903", la, period, f"ssda903_{la}_{year}.csv", measured.figures, measured.children,
-        ssda903.sources(ret), notes,
+        "ssda903",
+        la,
+        period,
+        f"ssda903_{la}_{year}.csv",
+        measured.figures,
+        measured.children,
+        ssda903.sources(ret),
+        notes,
         source_document=", ".join(sorted({ret.file_name("Episodes"), ret.file_name("OC3"), ret.file_name("Header")})),
-        rule_version=ssda903.RULE_VERSION, audit_target=ret.file_name("Episodes"),
-        audit_detail={"return": "ssda903", "area": la, "period": period, "rule_version": ssda903.RULE_VERSION,
-                      "repairs": len(ret.repairs)},
-        options=f"wording={wording}", repairs=ret.repairs, measure_notes=measured.notes, skipped=ret.skipped)
+        rule_version=ssda903.RULE_VERSION,
+        audit_target=ret.file_name("Episodes"),
+        audit_detail={
+            "return": "ssda903",
+            "area": la,
+            "period": period,
+            "rule_version": ssda903.RULE_VERSION,
+            "repairs": len(ret.repairs),
+        },
+        options=f"wording={wording}",
+        repairs=ret.repairs,
+        measure_notes=measured.notes,
+        skipped=ret.skipped,
+    )
 
 
 def prepare_annex_a(path: Path | str, *, la: str, progress: Callable[[str], None] | None = None) -> Prepared:
@@ -118,20 +151,34 @@ def prepare_annex_a(path: Path | str, *, la: str, progress: Callable[[str], None
         progress("computing the measures")
     measured = annex_a.compute(annex, window)
     if not measured.figures:
-        raise ImportRejected([RowError("file", "", "no figure could be computed: the lists have no events in "
-                                                   f"the window {window.code}")])
+        raise ImportRejected(
+            [RowError("file", "", f"no figure could be computed: the lists have no events in the window {window.code}")]
+        )
     codes = {f.indicator for f in measured.figures}
-    note = (f"Computed from Ofsted Annex A lists by rule version {annex_a.RULE_VERSION} (window {window.code}; "
-            f"lists read: {', '.join(str(n) for n in sorted(annex.lists))}).")
+    note = (
+        f"Computed from Ofsted Annex A lists by rule version {annex_a.RULE_VERSION} (window {window.code}; "
+        f"lists read: {', '.join(str(n) for n in sorted(annex.lists))})."
+    )
     notes = dict.fromkeys(codes, note)
     notes["contacts_to_referral_pct"] = note + (
         " A contact counts as becoming a referral when its outcome says so or, without an outcome, when the child "
-        f"has a referral within {annex_a.CONTACT_TO_REFERRAL_WORKING_DAYS} working days (local rule).")
+        f"has a referral within {annex_a.CONTACT_TO_REFERRAL_WORKING_DAYS} working days (local rule)."
+    )
     notes["cp_plans_second_subsequent_pct"] = note + " Previous plan at any time (not 'within 2 years')."
     notes["cp_plans_2_years_plus"] = note + " Among plans ending in the period."
     return Prepared(
-        "annex_a", la, window.code, f"annex_a_{la}_{window.code.replace('/', '_')}.csv", measured.figures,
-        measured.children, dict.fromkeys(codes, annex.source), notes, source_document=annex.source,
-        rule_version=annex_a.RULE_VERSION, audit_target=annex.source,
+        "annex_a",
+        la,
+        window.code,
+        f"annex_a_{la}_{window.code.replace('/', '_')}.csv",
+        measured.figures,
+        measured.children,
+        dict.fromkeys(codes, annex.source),
+        notes,
+        source_document=annex.source,
+        rule_version=annex_a.RULE_VERSION,
+        audit_target=annex.source,
         audit_detail={"return": "annex_a", "area": la, "period": window.code, "rule_version": annex_a.RULE_VERSION},
-        measure_notes=measured.notes, skipped=annex.skipped)
+        measure_notes=measured.notes,
+        skipped=annex.skipped,
+    )

@@ -30,13 +30,46 @@ from dashboard.returns.working_days import add_working_days
 MARKER_COLUMN = "SYNTHETIC"
 MARKER = "synthetic: not a real child"
 PREFIX = "SYNTHETIC_"
-ETHNIC_MIX = [("WBRI", 52), ("WOTH", 8), ("WIRI", 1), ("WROM", 1), ("MWBC", 4), ("MWBA", 3), ("MWAS", 2),
-              ("MOTH", 3), ("AIND", 2), ("APKN", 2), ("ABAN", 2), ("AOTH", 2), ("BAFR", 9), ("BCRB", 3),
-              ("BOTH", 2), ("CHNE", 1), ("OOTH", 2), ("NOBT", 1)]
-ETHNIC_WORDS = {"WBRI": "a) WBRI", "WOTH": "d) WOTH", "WIRI": "b) WIRI", "WROM": "e) WROM", "MWBC": "f) MWBC",
-                "MWBA": "g) MWBA", "MWAS": "h) MWAS", "MOTH": "i) MOTH", "AIND": "j) AIND", "APKN": "k) APKN",
-                "ABAN": "l) ABAN", "AOTH": "m) AOTH", "BCRB": "n) BCRB", "BAFR": "o) BAFR", "BOTH": "p) BOTH",
-                "CHNE": "q) CHNE", "OOTH": "r) OOTH", "NOBT": "s) NOBT"}
+ETHNIC_MIX = [
+    ("WBRI", 52),
+    ("WOTH", 8),
+    ("WIRI", 1),
+    ("WROM", 1),
+    ("MWBC", 4),
+    ("MWBA", 3),
+    ("MWAS", 2),
+    ("MOTH", 3),
+    ("AIND", 2),
+    ("APKN", 2),
+    ("ABAN", 2),
+    ("AOTH", 2),
+    ("BAFR", 9),
+    ("BCRB", 3),
+    ("BOTH", 2),
+    ("CHNE", 1),
+    ("OOTH", 2),
+    ("NOBT", 1),
+]
+ETHNIC_WORDS = {
+    "WBRI": "a) WBRI",
+    "WOTH": "d) WOTH",
+    "WIRI": "b) WIRI",
+    "WROM": "e) WROM",
+    "MWBC": "f) MWBC",
+    "MWBA": "g) MWBA",
+    "MWAS": "h) MWAS",
+    "MOTH": "i) MOTH",
+    "AIND": "j) AIND",
+    "APKN": "k) APKN",
+    "ABAN": "l) ABAN",
+    "AOTH": "m) AOTH",
+    "BCRB": "n) BCRB",
+    "BAFR": "o) BAFR",
+    "BOTH": "p) BOTH",
+    "CHNE": "q) CHNE",
+    "OOTH": "r) OOTH",
+    "NOBT": "s) NOBT",
+}
 
 
 def _refuse_dataset_folder(out: Path) -> None:
@@ -63,7 +96,9 @@ def _readme(out: Path, what: str, seed: int) -> None:
     (out / "README_SYNTHETIC.txt").write_text(
         f"SYNTHETIC DATA - not real children.\n\nThese files were made by `board-dashboard synthetic-returns` "
         f"(seed {seed}) for tests and demonstrations: {what}.\nEvery file name starts {PREFIX} and every table has "
-        f"a {MARKER_COLUMN} column. Do not load them into a board's live database.\n", encoding="utf-8")
+        f"a {MARKER_COLUMN} column. Do not load them into a board's live database.\n",
+        encoding="utf-8",
+    )
 
 
 # ------------------------------------------------------------------ SSDA903
@@ -101,8 +136,7 @@ def _care_history(rng: random.Random, child: _Child, entry: date, urn: list[int]
         end = entry + timedelta(days=rng.randint(500, 800))
     if end <= entry:
         end = entry + timedelta(days=3)
-    ls = "J1" if age >= 12 and rng.random() < 0.05 else _pick(rng, [("V2", 55), ("C1", 35), ("L2", 5),
-                                                                       ("L1", 5)])
+    ls = "J1" if age >= 12 and rng.random() < 0.05 else _pick(rng, [("V2", 55), ("C1", 35), ("L2", 5), ("L1", 5)])
     if adopt:
         ls = "C1"
 
@@ -111,9 +145,14 @@ def _care_history(rng: random.Random, child: _Child, entry: date, urn: list[int]
         return f"SYN{urn[0]:05d}"
 
     place = "U6" if adopt else _placement_for(rng, age)
-    current = {"RNE": "S", "LS": ls, "PLACE": place, "PLACE_PROVIDER": "PR1" if place[0] == "U" else "PR4",
-               "URN": new_urn(), "CIN": _pick(rng, [("N1", 60), ("N4", 10), ("N5", 12), ("N2", 4), ("N8", 8),
-                                                    ("N3", 6)])}
+    current = {
+        "RNE": "S",
+        "LS": ls,
+        "PLACE": place,
+        "PLACE_PROVIDER": "PR1" if place[0] == "U" else "PR4",
+        "URN": new_urn(),
+        "CIN": _pick(rng, [("N1", 60), ("N4", 10), ("N5", 12), ("N2", 4), ("N8", 8), ("N3", 6)]),
+    }
     events: list[tuple[date, str]] = []
     if ls in ("L1", "L2"):
         events.append((entry + timedelta(days=rng.randint(2, 8)), "legal:C1"))
@@ -164,8 +203,13 @@ def _care_history(rng: random.Random, child: _Child, entry: date, urn: list[int]
                 current = {**current, "RNE": "T", "PLACE": "U4"}
             else:
                 place = _placement_for(rng, age_in_years(child.dob, when))
-                current = {**current, "RNE": "P", "PLACE": place, "URN": new_urn(),
-                           "PLACE_PROVIDER": "PR1" if place[0] == "U" and rng.random() < 0.7 else "PR4"}
+                current = {
+                    **current,
+                    "RNE": "P",
+                    "PLACE": place,
+                    "URN": new_urn(),
+                    "PLACE_PROVIDER": "PR1" if place[0] == "U" and rng.random() < 0.7 else "PR4",
+                }
     if adopt:
         rec = rng.choice(["E11", "E12"])
     elif end == add_years(child.dob, 18):
@@ -210,10 +254,21 @@ def generate_903(out: Path | str, *, seed: int, year: int, la: str = "havering",
             child = _new_child(rng, n, dob)
             children[child.id] = child
             starts = sorted({_days(rng, year_start(y), year_end(y) - timedelta(days=5)) for _ in range(8)})
-            for d in [d for i, d in enumerate(starts) if i == 0 or (d - starts[i - 1]).days > 4][:rng.randint(4, 8)]:
-                episodes.append({"CHILD": child.id, "DECOM": d, "RNE": "S", "LS": "V3", "CIN": "N2",
-                                 "PLACE": "R1", "PLACE_PROVIDER": "PR1", "URN": "SYN00000",
-                                 "DEC": d + timedelta(days=rng.randint(1, 3)), "REC": "E4A"})
+            for d in [d for i, d in enumerate(starts) if i == 0 or (d - starts[i - 1]).days > 4][: rng.randint(4, 8)]:
+                episodes.append(
+                    {
+                        "CHILD": child.id,
+                        "DECOM": d,
+                        "RNE": "S",
+                        "LS": "V3",
+                        "CIN": "N2",
+                        "PLACE": "R1",
+                        "PLACE_PROVIDER": "PR1",
+                        "URN": "SYN00000",
+                        "DEC": d + timedelta(days=rng.randint(1, 3)),
+                        "REC": "E4A",
+                    }
+                )
     leavers = []  # former relevant young people, 17-21 in the file years
     for _ in range(int(55 * (years + 5))):
         n += 1
@@ -236,15 +291,46 @@ def generate_903(out: Path | str, *, seed: int, year: int, la: str = "havering",
         oc3 = [c for c in leavers if 17 <= _age_in_year(c.dob, y) <= 21]
         in_header = {r["CHILD"] for r in rows} | {c.id for c in oc3}
         stem = f"{PREFIX}ssda903_{la}_{y}"
-        written.append(_write_csv(out / f"{stem}_header.csv", TABLE_COLUMNS["Header"], [
-            {"CHILD": c.id, "SEX": c.sex, "DOB": _dmy(c.dob), "ETHNIC": c.ethnic, "UPN": "UN1", "MOTHER": "",
-             "MC_DOB": ""} for c in sorted((everyone[i] for i in in_header), key=lambda c: c.id)]))
-        written.append(_write_csv(out / f"{stem}_episodes.csv", TABLE_COLUMNS["Episodes"], [
-            {**{k: r.get(k, "") for k in TABLE_COLUMNS["Episodes"]}, "DECOM": _dmy(r["DECOM"]),
-             "DEC": _dmy(r["DEC"]), "REASON_PLACE_CHANGE": "CARPL" if r["RNE"] in ("P", "B") else "",
-             "HOME_POST": "", "PL_POST": ""} for r in rows]))
-        written.append(_write_csv(out / f"{stem}_oc3.csv", TABLE_COLUMNS["OC3"],
-                                  [_outcome(rng, c, _age_in_year(c.dob, y)) for c in oc3]))
+        written.append(
+            _write_csv(
+                out / f"{stem}_header.csv",
+                TABLE_COLUMNS["Header"],
+                [
+                    {
+                        "CHILD": c.id,
+                        "SEX": c.sex,
+                        "DOB": _dmy(c.dob),
+                        "ETHNIC": c.ethnic,
+                        "UPN": "UN1",
+                        "MOTHER": "",
+                        "MC_DOB": "",
+                    }
+                    for c in sorted((everyone[i] for i in in_header), key=lambda c: c.id)
+                ],
+            )
+        )
+        written.append(
+            _write_csv(
+                out / f"{stem}_episodes.csv",
+                TABLE_COLUMNS["Episodes"],
+                [
+                    {
+                        **{k: r.get(k, "") for k in TABLE_COLUMNS["Episodes"]},
+                        "DECOM": _dmy(r["DECOM"]),
+                        "DEC": _dmy(r["DEC"]),
+                        "REASON_PLACE_CHANGE": "CARPL" if r["RNE"] in ("P", "B") else "",
+                        "HOME_POST": "",
+                        "PL_POST": "",
+                    }
+                    for r in rows
+                ],
+            )
+        )
+        written.append(
+            _write_csv(
+                out / f"{stem}_oc3.csv", TABLE_COLUMNS["OC3"], [_outcome(rng, c, _age_in_year(c.dob, y)) for c in oc3]
+            )
+        )
     _readme(out, "SSDA903 Header, Episodes and OC3 tables", seed)
     return written
 
@@ -268,22 +354,46 @@ def _inject_faults(rows: list[dict], y: int, faults: dict[str, int]) -> None:
     if y == faults["overlap"]:
         for i, r in enumerate(rows[:-1]):
             nxt = rows[i + 1]
-            if (r["CHILD"] == nxt["CHILD"] and r["REC"] == "X1" and r["DEC"] is not None
-                    and nxt["DEC"] is not None and (nxt["DEC"] - nxt["DECOM"]).days > 5):
+            if (
+                r["CHILD"] == nxt["CHILD"]
+                and r["REC"] == "X1"
+                and r["DEC"] is not None
+                and nxt["DEC"] is not None
+                and (nxt["DEC"] - nxt["DECOM"]).days > 5
+            ):
                 r["DEC"] = r["DEC"] + timedelta(days=2)
                 break
 
 
 def _outcome(rng: random.Random, c: _Child, age: int) -> dict:
-    in_touch = _pick(rng, [("YES", 90 if age >= 19 else 94), ("NO", 4), ("REFU", 2), ("NREQ", 2), ("RHOM", 1),
-                           ("DIED", 1)])
+    in_touch = _pick(
+        rng, [("YES", 90 if age >= 19 else 94), ("NO", 4), ("REFU", 2), ("NREQ", 2), ("RHOM", 1), ("DIED", 1)]
+    )
     if in_touch != "YES":
         activ = accom = "0"
     else:
-        activ = _pick(rng, [("F1", 8), ("F2", 18), ("F4", 6), ("F5", 17), ("P2", 3), ("P5", 5), ("G4", 8),
-                            ("G5", 30), ("G6", 5)])
-        accom = _pick(rng, [("U1", 22), ("D1", 20), ("E1", 8), ("Z1", 12), ("B1", 12), ("T1", 6), ("K1", 4),
-                            ("C1", 3), ("S2", 3), ("V2", 2), ("W2", 1), ("X2", 2), ("R2", 2), ("Y1", 3)])
+        activ = _pick(
+            rng, [("F1", 8), ("F2", 18), ("F4", 6), ("F5", 17), ("P2", 3), ("P5", 5), ("G4", 8), ("G5", 30), ("G6", 5)]
+        )
+        accom = _pick(
+            rng,
+            [
+                ("U1", 22),
+                ("D1", 20),
+                ("E1", 8),
+                ("Z1", 12),
+                ("B1", 12),
+                ("T1", 6),
+                ("K1", 4),
+                ("C1", 3),
+                ("S2", 3),
+                ("V2", 2),
+                ("W2", 1),
+                ("X2", 2),
+                ("R2", 2),
+                ("Y1", 3),
+            ],
+        )
     return {"CHILD": c.id, "DOB": _dmy(c.dob), "IN_TOUCH": in_touch, "ACTIV": activ, "ACCOM": accom}
 
 
@@ -299,42 +409,122 @@ def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> Path:
 # ------------------------------------------------------------------ Annex A
 
 ANNEX_HEADERS = {
-    1: ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)", "Date of Contact",
-        "Contact Source"],
-    3: ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)", "Date of referral",
-        "Referral Source", "Referral NFA?", "Number of Referrals in Last 12 Months", "Allocated Team",
-        "Allocated Worker"],
-    4: ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
-        "Does the Child have a Disability", "Continuous Assessment Start Date",
-        "Child Seen During Continuous Assessment", "Continuous Assessment Date of Authorisation",
-        "Was the child assessed as requiring LA children's social care support?", "Allocated Team",
-        "Allocated Worker"],
-    5: ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
-        "Does the Child have a Disability", "Strategy discussion initiating Section 47 Enquiry Start Date",
+    1: [
+        "Child Unique ID",
+        "Gender",
+        "Ethnicity",
+        "Date of Birth",
+        "Age of Child (Years)",
+        "Date of Contact",
+        "Contact Source",
+    ],
+    3: [
+        "Child Unique ID",
+        "Gender",
+        "Ethnicity",
+        "Date of Birth",
+        "Age of Child (Years)",
+        "Date of referral",
+        "Referral Source",
+        "Referral NFA?",
+        "Number of Referrals in Last 12 Months",
+        "Allocated Team",
+        "Allocated Worker",
+    ],
+    4: [
+        "Child Unique ID",
+        "Gender",
+        "Ethnicity",
+        "Date of Birth",
+        "Age of Child (Years)",
+        "Does the Child have a Disability",
+        "Continuous Assessment Start Date",
+        "Child Seen During Continuous Assessment",
+        "Continuous Assessment Date of Authorisation",
+        "Was the child assessed as requiring LA children's social care support?",
+        "Allocated Team",
+        "Allocated Worker",
+    ],
+    5: [
+        "Child Unique ID",
+        "Gender",
+        "Ethnicity",
+        "Date of Birth",
+        "Age of Child (Years)",
+        "Does the Child have a Disability",
+        "Strategy discussion initiating Section 47 Enquiry Start Date",
         "Was an Initial Child Protection Conference deemed unnecessary?",
         "Date of Initial Child Protection Conference",
         "Did the Initial Child Protection Conference Result in a Child Protection Plan",
-        "Number of Section 47 Enquiries in the last 12 months", "Number of ICPCs in the last 12 months",
-        "Allocated Team", "Allocated Worker"],
-    7: ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
-        "Does the Child have a Disability", "Child Protection Plan Start Date", "Initial Category of Abuse",
-        "Latest Category of Abuse", "Date of the Last Statutory Visit", "Child Protection Plan End Date",
-        "Number of Previous Child Protection Plans", "Allocated Team", "Allocated Worker"],
-    8: ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
-        "Date Started to be Looked After", "Child's Legal Status", "Date Ceased to be Looked After"],
+        "Number of Section 47 Enquiries in the last 12 months",
+        "Number of ICPCs in the last 12 months",
+        "Allocated Team",
+        "Allocated Worker",
+    ],
+    7: [
+        "Child Unique ID",
+        "Gender",
+        "Ethnicity",
+        "Date of Birth",
+        "Age of Child (Years)",
+        "Does the Child have a Disability",
+        "Child Protection Plan Start Date",
+        "Initial Category of Abuse",
+        "Latest Category of Abuse",
+        "Date of the Last Statutory Visit",
+        "Child Protection Plan End Date",
+        "Number of Previous Child Protection Plans",
+        "Allocated Team",
+        "Allocated Worker",
+    ],
+    8: [
+        "Child Unique ID",
+        "Gender",
+        "Ethnicity",
+        "Date of Birth",
+        "Age of Child (Years)",
+        "Date Started to be Looked After",
+        "Child's Legal Status",
+        "Date Ceased to be Looked After",
+    ],
     9: ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"],
 }
-SHEET_TITLES = {1: "List 1 - Contacts", 3: "List 3 - Referrals", 4: "List 4 - Assessments",
-                5: "List 5 - S47 and ICPC", 7: "List 7 - CP plans", 8: "List 8 - Looked after",
-                9: "List 9 - Care leavers"}
-SOURCES = [("a) 1A: Individual", 4), ("c) 1C: Individual", 2), ("d) 1D: Individual", 3), ("e) 2A: Schools", 17),
-           ("f) 2B: Education services", 2), ("g) 3A: Health services", 4), ("h) 3B: Health services", 3),
-           ("k) 3E: Health services", 4), ("l) 3F: Health services", 3), ("m) 4: Housing", 2),
-           ("n) 5A: LA services", 4), ("p1) 5D: LA services", 6), ("q) 6: Police", 30),
-           ("r) 7: Other legal agency", 3), ("s) 8: Other", 8), ("t) 9: Anonymous", 3), ("u) 10: Unknown", 2)]
+SHEET_TITLES = {
+    1: "List 1 - Contacts",
+    3: "List 3 - Referrals",
+    4: "List 4 - Assessments",
+    5: "List 5 - S47 and ICPC",
+    7: "List 7 - CP plans",
+    8: "List 8 - Looked after",
+    9: "List 9 - Care leavers",
+}
+SOURCES = [
+    ("a) 1A: Individual", 4),
+    ("c) 1C: Individual", 2),
+    ("d) 1D: Individual", 3),
+    ("e) 2A: Schools", 17),
+    ("f) 2B: Education services", 2),
+    ("g) 3A: Health services", 4),
+    ("h) 3B: Health services", 3),
+    ("k) 3E: Health services", 4),
+    ("l) 3F: Health services", 3),
+    ("m) 4: Housing", 2),
+    ("n) 5A: LA services", 4),
+    ("p1) 5D: LA services", 6),
+    ("q) 6: Police", 30),
+    ("r) 7: Other legal agency", 3),
+    ("s) 8: Other", 8),
+    ("t) 9: Anonymous", 3),
+    ("u) 10: Unknown", 2),
+]
 TEAMS = ["MASH", "Assessment Team 1", "Assessment Team 2", "Assessment Team 3", "Children with Disabilities"]
-CATEGORIES = [("a) Neglect", 45), ("d) Emotional abuse", 35), ("b) Physical abuse", 8), ("c) Sexual abuse", 4),
-              ("e) Multiple/not recommended", 8)]
+CATEGORIES = [
+    ("a) Neglect", 45),
+    ("d) Emotional abuse", 35),
+    ("b) Physical abuse", 8),
+    ("c) Sexual abuse", 4),
+    ("e) Multiple/not recommended", 8),
+]
 
 
 def generate_annex_a(out: Path | str, *, seed: int, year: int, la: str = "havering") -> Path:
@@ -361,8 +551,13 @@ def generate_annex_a(out: Path | str, *, seed: int, year: int, la: str = "haveri
     def base(c: _Child, on: date) -> list:
         sex = "a) Male" if c.sex == "1" else "b) Female"
         unborn = c.dob > on
-        return [c.id, sex, ETHNIC_WORDS.get(c.ethnic, "s) NOBT"), _dmy(c.dob), "" if unborn else
-                age_in_years(c.dob, on)]
+        return [
+            c.id,
+            sex,
+            ETHNIC_WORDS.get(c.ethnic, "s) NOBT"),
+            _dmy(c.dob),
+            "" if unborn else age_in_years(c.dob, on),
+        ]
 
     contacts: list[tuple[date, _Child, str]] = []
     pool: list[_Child] = []
@@ -397,8 +592,18 @@ def generate_annex_a(out: Path | str, *, seed: int, year: int, la: str = "haveri
         start = add_working_days(rd, rng.choice([0, 1, 1, 2]))
         wd = rng.randint(8, 45) if rng.random() < 0.86 else rng.randint(46, 75)
         done = add_working_days(start, wd)
-        lists[4].append(base(c, start) + ["b) No", _dmy(start), "a) Yes", _dmy(done if done <= we else None),
-                                          "a) Yes" if done <= we else "", team, "Worker"])
+        lists[4].append(
+            base(c, start)
+            + [
+                "b) No",
+                _dmy(start),
+                "a) Yes",
+                _dmy(done if done <= we else None),
+                "a) Yes" if done <= we else "",
+                team,
+                "Worker",
+            ]
+        )
         if rng.random() < 0.36:
             strategy = start + timedelta(days=rng.randint(0, 5))
             icpc = None
@@ -406,9 +611,20 @@ def generate_annex_a(out: Path | str, *, seed: int, year: int, la: str = "haveri
                 icpc = add_working_days(strategy, rng.randint(5, 15) if rng.random() < 0.8 else rng.randint(16, 28))
                 if icpc > we:
                     icpc = None
-            lists[5].append(base(c, strategy) + ["b) No", _dmy(strategy), "b) No" if icpc else "a) Yes",
-                                                 _dmy(icpc), "a) Yes" if icpc else "", 1, 1 if icpc else 0, team,
-                                                 "Worker"])
+            lists[5].append(
+                base(c, strategy)
+                + [
+                    "b) No",
+                    _dmy(strategy),
+                    "b) No" if icpc else "a) Yes",
+                    _dmy(icpc),
+                    "a) Yes" if icpc else "",
+                    1,
+                    1 if icpc else 0,
+                    team,
+                    "Worker",
+                ]
+            )
             if icpc and rng.random() < 0.85:
                 plans_started += 1
                 end = icpc + timedelta(days=int(rng.expovariate(1 / 320)) + 90)
@@ -424,19 +640,25 @@ def generate_annex_a(out: Path | str, *, seed: int, year: int, la: str = "haveri
         c = person(we)
         start = we - timedelta(days=rng.randint(1, 6 * 365))
         ceased = start + timedelta(days=rng.randint(30, 900))
-        lists[8].append(base(c, we) + [_dmy(start), rng.choice(["C2: FCO", "V2: Single period under S20",
-                                                                 "C1: ICO", "E1: Placement order"]),
-                                       _dmy(ceased) if ws_ <= ceased <= we else ""])
+        lists[8].append(
+            base(c, we)
+            + [
+                _dmy(start),
+                rng.choice(["C2: FCO", "V2: Single period under S20", "C1: ICO", "E1: Placement order"]),
+                _dmy(ceased) if ws_ <= ceased <= we else "",
+            ]
+        )
     for _ in range(rng.randint(250, 280)):
         c = person(we)
         c.dob = we - timedelta(days=rng.randint(17 * 365 + 5, 22 * 365 - 5))
         lists[9].append(base(c, we))
     wb = Workbook(write_only=True)
     readme = wb.create_sheet("README")
-    for line in (["SYNTHETIC DATA - not real children"],
-                 [f"Made by board-dashboard synthetic-returns (seed {seed}) for tests and demonstrations."],
-                 [f"Annex A lists for the year {ws_:%d/%m/%Y} to {we:%d/%m/%Y}; every list has a "
-                  f"{MARKER_COLUMN} column."]):
+    for line in (
+        ["SYNTHETIC DATA - not real children"],
+        [f"Made by board-dashboard synthetic-returns (seed {seed}) for tests and demonstrations."],
+        [f"Annex A lists for the year {ws_:%d/%m/%Y} to {we:%d/%m/%Y}; every list has a {MARKER_COLUMN} column."],
+    ):
         readme.append(line)
     for k, rows in lists.items():
         ws = wb.create_sheet(SHEET_TITLES[k])
@@ -453,5 +675,14 @@ def generate_annex_a(out: Path | str, *, seed: int, year: int, la: str = "haveri
 def _plan_row(rng: random.Random, base: list, start: date, end: date | None, team: str) -> list:
     cat = _pick(rng, CATEGORIES)
     previous = _pick(rng, [("0", 78), ("1", 16), ("2", 6)])
-    return base + ["b) No", _dmy(start), cat, cat, _dmy(start + timedelta(days=10)), _dmy(end), int(previous), team,
-                   "Worker"]
+    return base + [
+        "b) No",
+        _dmy(start),
+        cat,
+        cat,
+        _dmy(start + timedelta(days=10)),
+        _dmy(end),
+        int(previous),
+        team,
+        "Worker",
+    ]

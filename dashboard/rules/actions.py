@@ -10,8 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-SOURCE_KINDS = {"section11": "Section 11 audit", "review": "Serious case / learning review",
-                "inspection": "Inspection"}
+SOURCE_KINDS = {"section11": "Section 11 audit", "review": "Serious case / learning review", "inspection": "Inspection"}
 STATUS_WORDS = {"open": "Open", "evidenced": "Evidence recorded", "signed_off": "Signed off"}
 MAX_TEXT = 2000
 MAX_EVIDENCE = 4000
@@ -72,6 +71,12 @@ def progress_by(actions: Iterable[dict], key: str, today: date) -> list[Progress
     groups: dict[str, list[dict]] = {}
     for a in actions:
         groups.setdefault(str(a[key]), []).append(a)
-    return [Progress(g, len(rows), sum(r["status"] == "signed_off" for r in rows),
-                     sum(is_overdue(r["status"], r["due_date"], today) for r in rows))
-            for g, rows in sorted(groups.items())]
+    return [
+        Progress(
+            g,
+            len(rows),
+            sum(r["status"] == "signed_off" for r in rows),
+            sum(is_overdue(r["status"], r["due_date"], today) for r in rows),
+        )
+        for g, rows in sorted(groups.items())
+    ]

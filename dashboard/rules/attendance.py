@@ -103,22 +103,34 @@ def summarise(agency: str, marks: Sequence[Mark], absences_rule: int, as_of: dat
     recent = ordered[-RECENT_MEETINGS:]
     year_start = date(as_of.year - 1, as_of.month, min(as_of.day, 28))
     year = [m for m in ordered if m.held_on > year_start]
-    return AgencyAttendance(agency, attendance_rate(recent), len(recent), attendance_rate(year), len(year),
-                            absences_in_a_row(ordered), is_red(ordered, absences_rule),
-                            ordered[-1] if ordered else None)
+    return AgencyAttendance(
+        agency,
+        attendance_rate(recent),
+        len(recent),
+        attendance_rate(year),
+        len(year),
+        absences_in_a_row(ordered),
+        is_red(ordered, absences_rule),
+        ordered[-1] if ordered else None,
+    )
 
 
-def escalation_question(agency: str, board_name: str, marks: Sequence[Mark],
-                        absences_rule: int) -> tuple[str, list[str]]:
+def escalation_question(
+    agency: str, board_name: str, marks: Sequence[Mark], absences_rule: int
+) -> tuple[str, list[str]]:
     """The escalation drafted for an agency that turned red: the question and the facts it used."""
-    missed = sorted((m.held_on for m in marks if m.status == "absent"), reverse=True)[:absences_in_a_row(marks)]
+    missed = sorted((m.held_on for m in marks if m.status == "absent"), reverse=True)[: absences_in_a_row(marks)]
     dates = ", ".join(f"{d:%d %b %Y}" for d in sorted(missed))
     rate = attendance_rate(sorted(marks, key=lambda m: m.held_on)[-RECENT_MEETINGS:])
-    facts = [f"{agency} was absent without apologies from {len(missed)} meetings in a row: {dates}.",
-             f"The board's rule escalates after {absences_rule} absences in a row.",
-             f"Attendance over the last {min(len(marks), RECENT_MEETINGS)} meetings: "
-             f"{'no meetings' if rate is None else f'{rate:.0f}%'}."]
-    question = (f"{agency} has not been represented at the last {len(missed)} meetings of the {board_name} "
-                f"({dates}), with no apologies sent. Who will represent {agency} from the next meeting, and what "
-                f"has prevented attendance?")
+    facts = [
+        f"{agency} was absent without apologies from {len(missed)} meetings in a row: {dates}.",
+        f"The board's rule escalates after {absences_rule} absences in a row.",
+        f"Attendance over the last {min(len(marks), RECENT_MEETINGS)} meetings: "
+        f"{'no meetings' if rate is None else f'{rate:.0f}%'}.",
+    ]
+    question = (
+        f"{agency} has not been represented at the last {len(missed)} meetings of the {board_name} "
+        f"({dates}), with no apologies sent. Who will represent {agency} from the next meeting, and what "
+        f"has prevented attendance?"
+    )
     return question, facts

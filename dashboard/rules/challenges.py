@@ -30,8 +30,13 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None, str]] = {
     "withdraw": (("open", "answered"), "withdrawn", "chair"),
     "reopen": (("answered", "closed"), "open", "chair"),
 }
-ACTION_EVENTS = {"edit": "edited", "answer": "answered", "close": "closed", "withdraw": "withdrawn",
-                 "reopen": "reopened"}
+ACTION_EVENTS = {
+    "edit": "edited",
+    "answer": "answered",
+    "close": "closed",
+    "withdraw": "withdrawn",
+    "reopen": "reopened",
+}
 
 
 class ChallengeRuleError(ValueError):
@@ -44,8 +49,10 @@ def next_status(status: str, action: str) -> str:
         raise ChallengeRuleError(f"unknown action {action!r}")
     allowed_from, to, _role = ACTIONS[action]
     if status not in allowed_from:
-        raise ChallengeRuleError(f"a challenge that is {status} cannot be {ACTION_EVENTS[action]}; "
-                                 f"only one that is {' or '.join(allowed_from)}")
+        raise ChallengeRuleError(
+            f"a challenge that is {status} cannot be {ACTION_EVENTS[action]}; "
+            f"only one that is {' or '.join(allowed_from)}"
+        )
     return to or status
 
 
@@ -119,8 +126,13 @@ def is_overdue(status: str, due: date | None, today: date) -> bool:
 ACTIVE_STATUSES = ("open", "answered")  # the log's default view: challenges still waiting on someone
 
 
-def filter_challenges(df: pd.DataFrame, status: str | None = None, owner: str | None = None,
-                      domain: str | None = None, meeting: str | None = None) -> pd.DataFrame:
+def filter_challenges(
+    df: pd.DataFrame,
+    status: str | None = None,
+    owner: str | None = None,
+    domain: str | None = None,
+    meeting: str | None = None,
+) -> pd.DataFrame:
     """The rows of the challenge log (columns status, owner, domain, meeting) that the log page's filters keep.
     Status "active" keeps open and answered challenges, "all" (or nothing) keeps every status, any other value
     that status only. An empty owner, domain or meeting keeps them all."""
@@ -192,8 +204,10 @@ def parse_draft_key(key: object) -> DraftKey:
     if not isinstance(key, str) or not key:
         raise ChallengeRuleError("the draft is not named: reload the page and try again")
     if len(key) > MAX_DRAFT_KEY:
-        raise ChallengeRuleError(f"the draft's name is {len(key):,} characters; the limit is {MAX_DRAFT_KEY:,}, so it "
-                                 "cannot be one this page proposed")
+        raise ChallengeRuleError(
+            f"the draft's name is {len(key):,} characters; the limit is {MAX_DRAFT_KEY:,}, so it "
+            "cannot be one this page proposed"
+        )
     if problem := control_problem(key, "draft's name"):
         raise ChallengeRuleError(problem)
     parts = key.split("|", 3)
@@ -244,21 +258,26 @@ def draft_for_assessment(a: Assessment, area_name: str, small_number_threshold: 
     if f.source_kind != "document":
         facts.append(f"{f.kind_text}: the figure and its change are both of this kind")
     if a.rule is not None and a.rule.kind == "target":
-        facts.append(f"target {format_value(a.rule.target, unit)}; gap {format_change(f.value - a.rule.target, unit)}"
-                     f" ({a.rule.provenance})")
+        facts.append(
+            f"target {format_value(a.rule.target, unit)}; gap {format_change(f.value - a.rule.target, unit)}"
+            f" ({a.rule.provenance})"
+        )
     for c in a.comparisons:
         facts.append(f"{c.name} {format_value(c.value, unit)} in {c.period_label}; gap {c.gap_text}")
     small = f.denominator is not None and unit == "percent" and f.denominator < small_number_threshold
     if small:
-        facts.append(f"small numbers: {format_value(f.denominator)} cases, so one case moves it by "
-                     f"{100 / f.denominator:.0f} points")
+        facts.append(
+            f"small numbers: {format_value(f.denominator)} cases, so one case moves it by "
+            f"{100 / f.denominator:.0f} points"
+        )
     for flag in a.flags:
         facts.append(f"data-quality flag: {flag}")
 
     if d.delta is not None and d.kind != "no_change":
         verb = "rose" if d.delta > 0 else "fell"
-        lead = (f"{title} {verb} from {format_value(previous, unit)} in {d.previous_label} to {value} in "
-                f"{f.period_label}")
+        lead = (
+            f"{title} {verb} from {format_value(previous, unit)} in {d.previous_label} to {value} in {f.period_label}"
+        )
     else:
         lead = f"{title} was {value} in {f.period_label}"
     if a.rule is not None and a.rule.kind == "target":
@@ -281,12 +300,24 @@ def draft_for_assessment(a: Assessment, area_name: str, small_number_threshold: 
     if a.flags:
         parts.append("The figure has a data-quality flag: can the board rely on it?")
     kind = a.status.rag if a.status.off_target else "large move"
-    return Draft(f"{ind['code']}|{a.area}|{f.period}|{kind}", ind["code"], a.area, f.period, " ".join(parts),
-                 owner, tuple(facts), kind)
+    return Draft(
+        f"{ind['code']}|{a.area}|{f.period}|{kind}",
+        ind["code"],
+        a.area,
+        f.period,
+        " ".join(parts),
+        owner,
+        tuple(facts),
+        kind,
+    )
 
 
-SHARE_NOUNS = {"cp_plans_started_category_pct": "new plans", "cp_plans_by_category_pct": "children on plans",
-               "contacts_by_source_pct": "contacts", "cla_placement_type_pct": "children looked after"}
+SHARE_NOUNS = {
+    "cp_plans_started_category_pct": "new plans",
+    "cp_plans_by_category_pct": "children on plans",
+    "contacts_by_source_pct": "contacts",
+    "cla_placement_type_pct": "children looked after",
+}
 DRIVER_ASKS = {
     "initial_category": "which referral sources drove this, and what is the {value} strategy's evidence of impact?",
     "category": "what lies behind the shift, and what is the {value} strategy's evidence of impact?",
@@ -325,23 +356,44 @@ def drafts_from_breakdowns(indicator: dict, rows: pd.DataFrame, area: str, area_
         noun = SHARE_NOUNS.get(indicator["code"], indicator["title"].lower())
         period_label = g[g["period"] == latest]["period_label"].iloc[0]
         verb = "rose" if move > 0 else "fell"
-        lead = (f"{label} {verb} from {format_value(before[value], 'percent')} to "
-                f"{format_value(now[value], 'percent')} of {noun} in {period_label}")
-        ask = (DRIVER_ASKS.get(dim, "what lies behind the change?") if move > 0
-               else "what lies behind the fall, and is it a real change in need or in recording?").format(
-            value=label.lower())
-        facts = (f"{indicator['title']}, {area_name}: {label} {format_value(before[value], 'percent')} in "
-                 f"{prev.label} and {format_value(now[value], 'percent')} in {period_label} "
-                 f"({format_change(move, 'percent')})",
-                 "other parts: " + ", ".join(f"{breakdown_label(k)} {format_change(v, 'percent')}"
-                                             for k, v in moves.items() if k != value))
-        out.append(Draft(f"{indicator['code']}|{area}|{latest}|{dim}:{value}", indicator["code"], area, latest,
-                         f"{lead}: {ask}", suggested_owner(indicator), facts, "breakdown"))
+        lead = (
+            f"{label} {verb} from {format_value(before[value], 'percent')} to "
+            f"{format_value(now[value], 'percent')} of {noun} in {period_label}"
+        )
+        ask = (
+            DRIVER_ASKS.get(dim, "what lies behind the change?")
+            if move > 0
+            else "what lies behind the fall, and is it a real change in need or in recording?"
+        ).format(value=label.lower())
+        facts = (
+            f"{indicator['title']}, {area_name}: {label} {format_value(before[value], 'percent')} in "
+            f"{prev.label} and {format_value(now[value], 'percent')} in {period_label} "
+            f"({format_change(move, 'percent')})",
+            "other parts: "
+            + ", ".join(f"{breakdown_label(k)} {format_change(v, 'percent')}" for k, v in moves.items() if k != value),
+        )
+        out.append(
+            Draft(
+                f"{indicator['code']}|{area}|{latest}|{dim}:{value}",
+                indicator["code"],
+                area,
+                latest,
+                f"{lead}: {ask}",
+                suggested_owner(indicator),
+                facts,
+                "breakdown",
+            )
+        )
     return out
 
 
-def drafts_for_indicator(assessment: Assessment, breakdown_rows: pd.DataFrame | None, area_name: str,
-                         small_number_threshold: int, dismissed: frozenset[str] = frozenset()) -> list[Draft]:
+def drafts_for_indicator(
+    assessment: Assessment,
+    breakdown_rows: pd.DataFrame | None,
+    area_name: str,
+    small_number_threshold: int,
+    dismissed: frozenset[str] = frozenset(),
+) -> list[Draft]:
     """The drafts an indicator page offers for its figure: the headline's own (red, amber or a large move) first,
     then a share breakdown whose mix shifted. Dismissed (or already raised) drafts are left out."""
     ind = assessment.indicator
@@ -351,9 +403,15 @@ def drafts_for_indicator(assessment: Assessment, breakdown_rows: pd.DataFrame | 
     return [x for x in drafts if x.key not in dismissed]
 
 
-def draft_questions(assessments: list[Assessment], breakdown_rows: pd.DataFrame, indicators: dict[str, dict],
-                    area: str, area_name: str, small_number_threshold: int,
-                    dismissed: frozenset[str] = frozenset()) -> list[Draft]:
+def draft_questions(
+    assessments: list[Assessment],
+    breakdown_rows: pd.DataFrame,
+    indicators: dict[str, dict],
+    area: str,
+    area_name: str,
+    small_number_threshold: int,
+    dismissed: frozenset[str] = frozenset(),
+) -> list[Draft]:
     """Every draft for one area: off-target and fast-moving indicators, then breakdowns whose mix shifted.
     Dismissed drafts are left out."""
     drafts = [d for a in assessments if (d := draft_for_assessment(a, area_name, small_number_threshold))]

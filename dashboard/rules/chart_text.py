@@ -14,5 +14,4 @@ from __future__ import annotations
 def chart_text(value: object) -> str:
     """`value` as a chart's text that plotly draws exactly as written: never markup, never a template field."""
     text = value if isinstance(value, str) else str(value)
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("%{", "&#37;{"))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("%{", "&#37;{")

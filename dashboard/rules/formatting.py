@@ -5,8 +5,14 @@ from __future__ import annotations
 import math
 
 UNIT_SUFFIX = {"percent": "%", "rate_per_10k": " per 10,000", "days": " days", "weeks": " weeks"}
-UNIT_AXIS = {"count": "Number", "percent": "Percent (%)", "rate_per_10k": "Rate per 10,000 children",
-             "days": "Days", "weeks": "Weeks", "ratio": "Ratio"}
+UNIT_AXIS = {
+    "count": "Number",
+    "percent": "Percent (%)",
+    "rate_per_10k": "Rate per 10,000 children",
+    "days": "Days",
+    "weeks": "Weeks",
+    "ratio": "Ratio",
+}
 
 
 def format_value(v: float | None, unit: str = "count", *, suffix: bool = True) -> str:

@@ -17,8 +17,12 @@ from datetime import date
 # what its papers quote; the official series is there for comparison and for the years the board has no figure.
 KIND_PREFERENCE = ("returns", "partner", "document", "official")
 
-KIND_WORDS = {"official": "official statistics", "document": "board document", "returns": "computed from returns",
-              "partner": "partner's return"}
+KIND_WORDS = {
+    "official": "official statistics",
+    "document": "board document",
+    "returns": "computed from returns",
+    "partner": "partner's return",
+}
 
 # The DfE's symbols, in words wherever the figure would be (the letter kept: it is what the published table shows).
 VALUE_STATUS_WORDS = {

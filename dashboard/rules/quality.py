@@ -19,8 +19,10 @@ PARTITIONS = {"category", "initial_category", "age_band", "placement_type", "sou
 
 def percent_mismatches(obs: pd.DataFrame) -> list[dict]:
     """A percentage that does not match its own numerator and denominator (allowing for its rounding)."""
-    pct = obs.loc[(obs["unit"] == "percent") & obs["numerator"].notna() & obs["denominator"].notna()
-                  & (obs["denominator"] > 0), ["indicator", "area", "period", "value", "numerator", "denominator"]]
+    pct = obs.loc[
+        (obs["unit"] == "percent") & obs["numerator"].notna() & obs["denominator"].notna() & (obs["denominator"] > 0),
+        ["indicator", "area", "period", "value", "numerator", "denominator"],
+    ]
     if pct.empty:
         return []
     computed = 100 * pct["numerator"] / pct["denominator"]
@@ -33,7 +35,7 @@ def percent_mismatches(obs: pd.DataFrame) -> list[dict]:
     for col in ("numerator", "denominator"):
         stated = pct[col].drop_duplicates()
         places = pct[col].map(dict(zip(stated, map(_decimals, stated), strict=True))).astype(float)
-        half = pd.concat([half, (0.5 / 10.0 ** places).where(places > 0, 0.0)], axis=1).max(axis=1)
+        half = pd.concat([half, (0.5 / 10.0**places).where(places > 0, 0.0)], axis=1).max(axis=1)
     if "tolerance" in obs.columns:
         half = pd.concat([half, obs.loc[pct.index, "tolerance"]], axis=1).max(axis=1)
     low = 100 * (pct["numerator"] - half).clip(lower=0) / (pct["denominator"] + half)
@@ -42,9 +44,14 @@ def percent_mismatches(obs: pd.DataFrame) -> list[dict]:
     flags = []
     # Vectorised test first: a national dataset has hundreds of thousands of percentages, few of them wrong.
     for r in pct[(computed - pct["value"]).abs() > tolerance].itertuples():
-        flags.append(_flag(r, "percent_mismatch",
-                           f"{format_value(r.value, 'percent')} is stated, but {format_value(r.numerator)} of "
-                           f"{format_value(r.denominator)} is {100 * r.numerator / r.denominator:.1f}%"))
+        flags.append(
+            _flag(
+                r,
+                "percent_mismatch",
+                f"{format_value(r.value, 'percent')} is stated, but {format_value(r.numerator)} of "
+                f"{format_value(r.denominator)} is {100 * r.numerator / r.denominator:.1f}%",
+            )
+        )
     return flags
 
 
@@ -59,29 +66,52 @@ def parts_versus_total(obs: pd.DataFrame) -> list[dict]:
     # has hundreds of thousands of groups.
     # `tolerance`, when given, is how far each figure may be off because its publisher rounded it.
     slack = obs["tolerance"] if "tolerance" in obs.columns else pd.Series(0.0, index=obs.index)
-    groups = (parts[[*keys, "unit", "value", "denominator"]]
-              .assign(has_den=parts["denominator"].notna(), slack=slack.loc[parts.index])
-              .groupby(keys, sort=True, observed=True)
-              .agg(unit=("unit", "first"), total=("value", "sum"), n=("value", "size"),
-                   dens=("has_den", "sum"), distinct_dens=("denominator", "nunique"), slack=("slack", "sum"))
-              .reset_index())
-    whole = (head[["indicator", "area", "period", "value"]].assign(whole_slack=slack.loc[head.index])
-             .rename(columns={"value": "whole"}))
+    groups = (
+        parts[[*keys, "unit", "value", "denominator"]]
+        .assign(has_den=parts["denominator"].notna(), slack=slack.loc[parts.index])
+        .groupby(keys, sort=True, observed=True)
+        .agg(
+            unit=("unit", "first"),
+            total=("value", "sum"),
+            n=("value", "size"),
+            dens=("has_den", "sum"),
+            distinct_dens=("denominator", "nunique"),
+            slack=("slack", "sum"),
+        )
+        .reset_index()
+    )
+    whole = (
+        head[["indicator", "area", "period", "value"]]
+        .assign(whole_slack=slack.loc[head.index])
+        .rename(columns={"value": "whole"})
+    )
     groups = groups.merge(whole, on=["indicator", "area", "period"], how="left", sort=False)
     # Rates within groups (each with its own denominator) are not shares of one whole.
     rates = (groups["dens"] == groups["n"]) & (groups["distinct_dens"] > 1)
     shares_over = (groups["unit"] == "percent") & ~rates & (groups["total"] > 100 + SHARE_SUM_TOLERANCE)
-    counts_off = ((groups["unit"] == "count") & groups["whole"].notna() & (groups["n"] >= 2)
-                  & ((groups["total"] - groups["whole"]).abs() > groups["slack"] + groups["whole_slack"] + 1e-9))
+    counts_off = (
+        (groups["unit"] == "count")
+        & groups["whole"].notna()
+        & (groups["n"] >= 2)
+        & ((groups["total"] - groups["whole"]).abs() > groups["slack"] + groups["whole_slack"] + 1e-9)
+    )
     for g in groups[shares_over | counts_off].itertuples():
         dim = str(g.breakdown_dimension).replace("_", " ")
         if g.unit == "percent":
             message = f"the {g.n} {dim} shares add up to {g.total:.1f}%, more than 100%"
         else:
-            message = (f"the {g.n} {dim} figures add up to {format_value(g.total)}, "
-                       f"but the total is {format_value(g.whole)}")
-        flags.append({"indicator": g.indicator, "area": g.area, "period": g.period, "check": "parts_vs_total",
-                      "message": message})
+            message = (
+                f"the {g.n} {dim} figures add up to {format_value(g.total)}, but the total is {format_value(g.whole)}"
+            )
+        flags.append(
+            {
+                "indicator": g.indicator,
+                "area": g.area,
+                "period": g.period,
+                "check": "parts_vs_total",
+                "message": message,
+            }
+        )
     flags.extend(_boroughs_versus_board_total(head))
     return flags
 
@@ -99,11 +129,16 @@ def _boroughs_versus_board_total(head: pd.DataFrame) -> list[dict]:
         return []
     # A board's boroughs: every local authority of the board that the dataset has any figure for.
     members = boroughs.groupby("board_id", observed=True)["area"].nunique().rename("members")
-    sums = (boroughs.groupby(["board_id", "indicator", "period"], observed=True)["value"]
-            .agg(borough_sum="sum", boroughs="size").reset_index())
-    cmp = (totals[["id", "indicator", "area", "period", "board_id", "value"]]
-           .merge(sums, on=["board_id", "indicator", "period"], how="inner", sort=False)
-           .merge(members, left_on="board_id", right_index=True, how="left", sort=False))
+    sums = (
+        boroughs.groupby(["board_id", "indicator", "period"], observed=True)["value"]
+        .agg(borough_sum="sum", boroughs="size")
+        .reset_index()
+    )
+    cmp = (
+        totals[["id", "indicator", "area", "period", "board_id", "value"]]
+        .merge(sums, on=["board_id", "indicator", "period"], how="inner", sort=False)
+        .merge(members, left_on="board_id", right_index=True, how="left", sort=False)
+    )
     complete = cmp["boroughs"] >= cmp["members"]
     differs = (cmp["borough_sum"] - cmp["value"]).abs() > 1e-9
     exceeds = (cmp["borough_sum"] - cmp["value"]) > 1e-9
@@ -111,11 +146,15 @@ def _boroughs_versus_board_total(head: pd.DataFrame) -> list[dict]:
     flags = []
     for r in cmp[wrong].sort_values("id", kind="stable").itertuples():
         if r.boroughs >= r.members:
-            message = (f"the {r.boroughs} boroughs add up to {format_value(r.borough_sum)}, "
-                       f"but the board total is {format_value(r.value)}")
+            message = (
+                f"the {r.boroughs} boroughs add up to {format_value(r.borough_sum)}, "
+                f"but the board total is {format_value(r.value)}"
+            )
         else:
-            message = (f"the {r.boroughs} boroughs with a figure add up to {format_value(r.borough_sum)}, "
-                       f"more than the board total of {format_value(r.value)}")
+            message = (
+                f"the {r.boroughs} boroughs with a figure add up to {format_value(r.borough_sum)}, "
+                f"more than the board total of {format_value(r.value)}"
+            )
         flags.append(_flag(r, "parts_vs_total", message))
     return flags
 
@@ -129,15 +168,22 @@ def sources_disagree(obs: pd.DataFrame, replaced: pd.DataFrame) -> list[dict]:
     if replaced.empty:
         return flags
     merged = replaced.merge(obs, left_on="observation_id", right_on="id", suffixes=("_old", ""))
-    merged = merged[(merged["source_document_old"] != merged["source_document"])
-                    & ((merged["value_old"] - merged["value"]).abs() > 1e-9)]
+    merged = merged[
+        (merged["source_document_old"] != merged["source_document"])
+        & ((merged["value_old"] - merged["value"]).abs() > 1e-9)
+    ]
     for r in merged.drop_duplicates(["observation_id", "value_old"]).itertuples():
         if _agree_within_rounding(r.value, r.value_old):
             continue
-        flags.append(_flag(r, "sources_disagree",
-                           f"{r.source_document} (line {_line(r.source_line)}) gives "
-                           f"{format_value(r.value, r.unit)}; {r.source_document_old} "
-                           f"(line {_line(r.source_line_old)}) gives {format_value(r.value_old, r.unit)}"))
+        flags.append(
+            _flag(
+                r,
+                "sources_disagree",
+                f"{r.source_document} (line {_line(r.source_line)}) gives "
+                f"{format_value(r.value, r.unit)}; {r.source_document_old} "
+                f"(line {_line(r.source_line_old)}) gives {format_value(r.value_old, r.unit)}",
+            )
+        )
     return flags
 
 

@@ -64,9 +64,16 @@ def is_small_number(unit: str, denominator: float | None, threshold: int = DEFAU
     return unit == "percent" and denominator is not None and not _nan(denominator) and denominator < threshold
 
 
-def rate(value: float | None, *, unit: str, polarity: str, rule: Rule | None,
-         comparator_value: float | None = None, denominator: float | None = None,
-         small_number_threshold: int = DEFAULT_SMALL_NUMBER_THRESHOLD) -> Status:
+def rate(
+    value: float | None,
+    *,
+    unit: str,
+    polarity: str,
+    rule: Rule | None,
+    comparator_value: float | None = None,
+    denominator: float | None = None,
+    small_number_threshold: int = DEFAULT_SMALL_NUMBER_THRESHOLD,
+) -> Status:
     """The RAG status of one figure under its indicator's rule."""
     if value is None or _nan(value):
         return Status("none", "no data")
@@ -76,8 +83,10 @@ def rate(value: float | None, *, unit: str, polarity: str, rule: Rule | None,
         return Status("none", f"small numbers ({format_value(denominator)} cases)")
     if rule.kind == "range":
         inside = rule.range_low <= value <= rule.range_high
-        return Status("green" if inside else "amber",
-                      f"expected {format_value(rule.range_low, unit)} to {format_value(rule.range_high, unit)}")
+        return Status(
+            "green" if inside else "amber",
+            f"expected {format_value(rule.range_low, unit)} to {format_value(rule.range_high, unit)}",
+        )
     if rule.kind == "target":
         target, against = rule.target, "target"
     elif rule.kind == "comparator":
@@ -104,10 +113,22 @@ class Direction:
     previous_label: str = ""
     unit: str = "count"
 
-    WORDS = {"improving": "Improving", "declining": "Declining", "no_change": "No change", "up": "Up",
-             "down": "Down", "none": "No earlier figure"}
-    ARROWS = {"improving": "\u2197", "declining": "\u2198", "no_change": "\u2192", "up": "\u2191", "down": "\u2193",
-              "none": ""}
+    WORDS = {
+        "improving": "Improving",
+        "declining": "Declining",
+        "no_change": "No change",
+        "up": "Up",
+        "down": "Down",
+        "none": "No earlier figure",
+    }
+    ARROWS = {
+        "improving": "\u2197",
+        "declining": "\u2198",
+        "no_change": "\u2192",
+        "up": "\u2191",
+        "down": "\u2193",
+        "none": "",
+    }
 
     @property
     def word(self) -> str:
@@ -127,8 +148,15 @@ class Direction:
         return f"{self.word}: {format_change(self.delta, self.unit)} since {self.previous_label}"
 
 
-def direction(current: float | None, previous: float | None, *, polarity: str, unit: str = "count",
-              previous_label: str = "", tolerance: float = 1e-9) -> Direction:
+def direction(
+    current: float | None,
+    previous: float | None,
+    *,
+    polarity: str,
+    unit: str = "count",
+    previous_label: str = "",
+    tolerance: float = 1e-9,
+) -> Direction:
     """Direction of travel against the previous comparable period. Neutral measures say up or down, not
     better or worse."""
     if current is None or previous is None or _nan(current) or _nan(previous):
@@ -204,7 +232,7 @@ def relative_luminance(hex_colour: str) -> float:
         h = "".join(ch * 2 for ch in h)
     if len(h) != 6:
         raise ValueError(f"not a #rrggbb colour: {hex_colour!r}")
-    channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 

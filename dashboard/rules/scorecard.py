@@ -109,11 +109,21 @@ def _kind(row: dict) -> str:
 
 def _figure(row: dict) -> Figure:
     status = row.get("value_status")
-    return Figure(_opt(row["value"]), row["period"], row["period_label"], row["period_kind"],
-                  _to_date(row["end_date"]), _opt(row["numerator"]), _opt(row["denominator"]),
-                  row["source_document"] or "",
-                  None if pd.isna(row["source_line"]) else int(row["source_line"]), row["note"] or "",
-                  _kind(row), status if isinstance(status, str) and status else None, bool(row.get("rounded") or False))
+    return Figure(
+        _opt(row["value"]),
+        row["period"],
+        row["period_label"],
+        row["period_kind"],
+        _to_date(row["end_date"]),
+        _opt(row["numerator"]),
+        _opt(row["denominator"]),
+        row["source_document"] or "",
+        None if pd.isna(row["source_line"]) else int(row["source_line"]),
+        row["note"] or "",
+        _kind(row),
+        status if isinstance(status, str) and status else None,
+        bool(row.get("rounded") or False),
+    )
 
 
 def _to_date(x) -> date:
@@ -188,19 +198,27 @@ class Assessor:
     `regions` names each area's region (the official `region` column), `neighbours` each authority's DfE
     statistical neighbours per model ("2021", "2025"); both are optional, for a dataset without official areas."""
 
-    def __init__(self, ref: Reference, board: str, headline: pd.DataFrame, flags: pd.DataFrame | None = None,
-                 small_number_threshold: int = DEFAULT_SMALL_NUMBER_THRESHOLD, *,
-                 regions: dict[str, str] | None = None,
-                 neighbours: dict[tuple[str, str], list[str]] | None = None):
+    def __init__(
+        self,
+        ref: Reference,
+        board: str,
+        headline: pd.DataFrame,
+        flags: pd.DataFrame | None = None,
+        small_number_threshold: int = DEFAULT_SMALL_NUMBER_THRESHOLD,
+        *,
+        regions: dict[str, str] | None = None,
+        neighbours: dict[tuple[str, str], list[str]] | None = None,
+    ):
         self.ref, self.board, self.threshold = ref, board, small_number_threshold
         self.regions, self.neighbours = regions or {}, neighbours or {}
         # Plain records, grouped once: each tile then costs dictionary lookups, not DataFrame filters.
         self.groups: dict[tuple[str, str, str], _Series] = {}
         self.kinds: dict[tuple[str, str], list[str]] = {}
         if not headline.empty:
-            df = headline.assign(_end=pd.to_datetime(headline["end_date"]).dt.date,
-                                 _days=(pd.to_datetime(headline["end_date"])
-                                        - pd.to_datetime(headline["start_date"])).dt.days)
+            df = headline.assign(
+                _end=pd.to_datetime(headline["end_date"]).dt.date,
+                _days=(pd.to_datetime(headline["end_date"]) - pd.to_datetime(headline["start_date"])).dt.days,
+            )
             grouped: dict[tuple[str, str, str], list[dict]] = {}
             for r in df.to_dict("records"):
                 grouped.setdefault((r["indicator"], r["area"], _kind(r)), []).append(r)
@@ -266,8 +284,13 @@ class Assessor:
         if prev is not None and prev.code in g.by_period:
             return g.by_period[prev.code]
         # Otherwise the latest earlier figure of the same kind and length, labelled with its own period.
-        earlier = [r for r in g.by_time if r["_end"] < current["_end"] and r["period_kind"] == current["period_kind"]
-                   and r["_days"] == current["_days"]]
+        earlier = [
+            r
+            for r in g.by_time
+            if r["_end"] < current["_end"]
+            and r["period_kind"] == current["period_kind"]
+            and r["_days"] == current["_days"]
+        ]
         return earlier[-1] if earlier else None
 
     def status_of(self, indicator: dict, rule: Rule | None, row: dict, area: str | None = None) -> Status:
@@ -279,8 +302,15 @@ class Assessor:
         if rule is not None and rule.kind == "comparator" and rule.comparator:
             comp = self._comparator_value(indicator["code"], rule.comparator, area or row["area"], row)
         den = None if pd.isna(row["denominator"]) else float(row["denominator"])
-        return rate(value, unit=indicator["unit"], polarity=indicator["polarity"], rule=rule,
-                    comparator_value=comp, denominator=den, small_number_threshold=self.threshold)
+        return rate(
+            value,
+            unit=indicator["unit"],
+            polarity=indicator["polarity"],
+            rule=rule,
+            comparator_value=comp,
+            denominator=den,
+            small_number_threshold=self.threshold,
+        )
 
     def assess(self, code: str, area: str, end: date | None, *, with_since: bool = False) -> Assessment:
         ind = self.ref.indicators[code]
@@ -296,25 +326,45 @@ class Assessor:
                     if r is not None:
                         others.append((self.ref.area_name(la), format_value(r["value"], unit), r["period_label"]))
             reason = "no board total" if others else "no data"
-            return Assessment(ind, area, None, Status("none", reason), Direction("none", unit=unit), rule, ttext,
-                              others=others)
+            return Assessment(
+                ind, area, None, Status("none", reason), Direction("none", unit=unit), rule, ttext, others=others
+            )
         fig = _figure(row)
         status = self.status_of(ind, rule, row, area)
         # Direction of travel within the tile's own series: never from one kind of figure to another.
         prev = self._previous(g, row)
-        dirn = direction(fig.value, None if prev is None else _opt(prev["value"]), polarity=polarity, unit=unit,
-                         previous_label="" if prev is None else prev["period_label"])
+        dirn = direction(
+            fig.value,
+            None if prev is None else _opt(prev["value"]),
+            polarity=polarity,
+            unit=unit,
+            previous_label="" if prev is None else prev["period_label"],
+        )
         comparisons = self._comparisons(code, area, fig, row, polarity, unit)
-        interval = (wilson_interval(fig.numerator, fig.denominator)
-                    if unit == "percent" and fig.numerator is not None and fig.denominator is not None else None)
+        interval = (
+            wilson_interval(fig.numerator, fig.denominator)
+            if unit == "percent" and fig.numerator is not None and fig.denominator is not None
+            else None
+        )
         stale = end is not None and fig.end_date < start_of_financial_year(end)
         since = None
         if with_since and status.off_target:
             same = [r for r in g.by_time if r["period_kind"] == fig.period_kind and r["_end"] <= fig.end_date]
             since = off_target_since([(r["period_label"], self.status_of(ind, rule, r, area)) for r in same])
-        return Assessment(ind, area, fig, status, dirn, rule, ttext, comparisons, interval, stale,
-                          self.flags.get((code, area, fig.period), []), since=since)
-
+        return Assessment(
+            ind,
+            area,
+            fig,
+            status,
+            dirn,
+            rule,
+            ttext,
+            comparisons,
+            interval,
+            stale,
+            self.flags.get((code, area, fig.period), []),
+            since=since,
+        )
 
     def comparator_areas(self, area: str) -> list[str]:
         """England, the area's region, then the board's other comparators (sub-regions, its own typed-in ones)."""
@@ -323,8 +373,7 @@ class Assessor:
         first = [c for c in ("england", region) if c and (c in self.ref.areas or c in general)]
         return first + [c for c in general if c not in first]
 
-    def _comparisons(self, code: str, area: str, fig: Figure, row: dict, polarity: str, unit: str
-                     ) -> list[Comparison]:
+    def _comparisons(self, code: str, area: str, fig: Figure, row: dict, polarity: str, unit: str) -> list[Comparison]:
         """The comparators for the figure's own period: England, the region, the median of the statistical
         neighbours, then the rest. None for a symbol: there is no figure to compare."""
         if fig.value is None:
@@ -341,8 +390,7 @@ class Assessor:
                 add(comp, self.ref.area_name(comp), float(c["value"]), c["period_label"])
         m = self.neighbour_median(code, area, fig.period, fig.end_date)
         if m is not None and m.computed:
-            add(NEIGHBOURS, f"Statistical neighbours (median of {m.with_figure} of {m.of})", m.value,
-                fig.period_label)
+            add(NEIGHBOURS, f"Statistical neighbours (median of {m.with_figure} of {m.of})", m.value, fig.period_label)
             # Third, after England and the region, so that a tile's first three comparators are those.
             at = sum(1 for c in out if c.area in ("england", self.regions.get(area)))
             out.insert(at, out.pop())
@@ -359,8 +407,7 @@ def scorecard(assessor: Assessor, area: str, period: str) -> dict[str, list[Asse
     return out
 
 
-def exceptions(assessor: Assessor, area: str, period: str, *, include_not_rated: bool = False
-               ) -> list[Assessment]:
+def exceptions(assessor: Assessor, area: str, period: str, *, include_not_rated: bool = False) -> list[Assessment]:
     """Every indicator off target (red or amber) — and, on request, the not-rated ones with data — worst first."""
     end = as_of_end(period)
     rows = []

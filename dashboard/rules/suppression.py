@@ -7,8 +7,10 @@ from dashboard.rules.formatting import format_value
 
 SUPPRESSED = "c"
 LOW, HIGH = 1, 5
-NOTE = ("c: a count of 1 to 5, suppressed so that no child can be identified (the official statistics "
-        "convention). Zero is shown as 0.")
+NOTE = (
+    "c: a count of 1 to 5, suppressed so that no child can be identified (the official statistics "
+    "convention). Zero is shown as 0."
+)
 
 
 def is_suppressed(value: float | None, unit: str, enabled: bool = True) -> bool:

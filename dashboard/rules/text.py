@@ -40,8 +40,10 @@ def control_problem(text: str, field: str, *, multiline: bool = False) -> str | 
     if found is None:
         return None
     i, ch = found
-    return (f"the {field} contains a control character (U+{ord(ch):04X}) at character {i + 1}: "
-            "type it again without it (pasted text can carry them)")
+    return (
+        f"the {field} contains a control character (U+{ord(ch):04X}) at character {i + 1}: "
+        "type it again without it (pasted text can carry them)"
+    )
 
 
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}

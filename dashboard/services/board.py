@@ -74,9 +74,15 @@ def _marks_by_agency(rows: list[dict]) -> dict[str, list[rules.Mark]]:
 # ------------------------------------------------------------------ writes: attendance
 
 
-def record_attendance(user: User | None, board: str | None, held_on: str | date | None, kind: str | None,
-                      marks: Mapping[str, tuple[str | None, str | None]] | None, *,
-                      today: date | None = None) -> WriteResult:
+def record_attendance(
+    user: User | None,
+    board: str | None,
+    held_on: str | date | None,
+    kind: str | None,
+    marks: Mapping[str, tuple[str | None, str | None]] | None,
+    *,
+    today: date | None = None,
+) -> WriteResult:
     """Record (or correct) one meeting's attendance: `marks` maps each agency to (status, deputy). Any agency
     that this meeting turns red under the board's rule gets an escalation drafted with the facts and raised in the
     challenge log, addressed to that agency, in the same transaction."""
@@ -95,8 +101,7 @@ def record_attendance(user: User | None, board: str | None, held_on: str | date 
             name = clean_text(agency, "agency", MAX_NAME)
             if not status:
                 raise rules.AttendanceRuleError(f"say whether {name} was present, sent apologies or was absent")
-            checked[name] = (rules.check_status(status, deputy), clean_text(deputy, "deputy", MAX_NAME,
-                                                                            required=False))
+            checked[name] = (rules.check_status(status, deputy), clean_text(deputy, "deputy", MAX_NAME, required=False))
         if not checked:
             raise rules.AttendanceRuleError("record at least one agency's attendance")
         n = absences_rule(b)
@@ -107,34 +112,54 @@ def record_attendance(user: User | None, board: str | None, held_on: str | date 
             after = _marks_by_agency(board_store.attendance_in(b, kind, session=s))
             for agency in checked:
                 if rules.turned_red(before.get(agency, []), after[agency], n):
-                    cid = _escalate(s, b, agency, after[agency], n, actor, f"{rules.MEETING_KINDS[kind]} {day}",
-                                    mid)
+                    cid = _escalate(s, b, agency, after[agency], n, actor, f"{rules.MEETING_KINDS[kind]} {day}", mid)
                     if cid is not None:
                         escalated.append((agency, cid))
-            audit.record(actor, "board.attendance", f"meeting/{mid}",
-                         {"board": b, "held_on": day, "kind": kind, "new": new,
-                          "marks": {a: st for a, (st, _d) in checked.items()},
-                          "escalated": [a for a, _c in escalated]}, session=s)
+            audit.record(
+                actor,
+                "board.attendance",
+                f"meeting/{mid}",
+                {
+                    "board": b,
+                    "held_on": day,
+                    "kind": kind,
+                    "new": new,
+                    "marks": {a: st for a, (st, _d) in checked.items()},
+                    "escalated": [a for a, _c in escalated],
+                },
+                session=s,
+            )
     except (rules.AttendanceRuleError, ChallengeRuleError) as e:
         return WriteResult(False, f"Not saved: {e}.")
     word = "recorded" if new else "corrected"
     msg = f"Attendance at the {rules.MEETING_KINDS[kind].lower()} meeting of {day:%d %b %Y} {word}."
     if escalated:
-        msg += " " + " ".join(f"{a} is now red (absent {n} times in a row): escalation drafted as challenge #{c}."
-                              for a, c in escalated)
+        msg += " " + " ".join(
+            f"{a} is now red (absent {n} times in a row): escalation drafted as challenge #{c}." for a, c in escalated
+        )
     return WriteResult(True, msg, challenge_id=escalated[0][1] if escalated else None)
 
 
-def _escalate(s, board: str, agency: str, marks: list[rules.Mark], n: int, actor: str, meeting: str,
-              meeting_id: int) -> int | None:
+def _escalate(
+    s, board: str, agency: str, marks: list[rules.Mark], n: int, actor: str, meeting: str, meeting_id: int
+) -> int | None:
     """Raise the drafted escalation once per agency per meeting (claimed like a drafted question, so correcting
     the same meeting, or two people saving it at once, never raises it twice)."""
     key = f"escalation:{board}:{agency}:{meeting_id}"
     if not review_store.dismiss_draft(key, actor, session=s):
         return None
     question, facts = rules.escalation_question(agency, _board_name(board), marks, n)
-    cid = review_store.raise_challenge(ESCALATION_INDICATOR, _board_area(board), None, question, agency, actor,
-                                       meeting=meeting, facts=[*facts, f"drafted: {key}"], session=s)
+    cid = review_store.raise_challenge(
+        ESCALATION_INDICATOR,
+        _board_area(board),
+        None,
+        question,
+        agency,
+        actor,
+        meeting=meeting,
+        facts=[*facts, f"drafted: {key}"],
+        session=s,
+    )
     audit.record(actor, "challenge.raise", f"challenge/{cid}", {"escalation": agency, "board": board}, session=s)
     return cid
 
@@ -148,15 +173,22 @@ def set_absence_rule(user: User | None, board: str | None, value: object) -> Wri
         n = rules.check_absence_rule(value)
         with db.session_scope() as s:
             before = board_store.set_absence_rule(b, n, actor_name(user), session=s)
-            audit.record(actor_name(user), "board.rule", f"board/{b}", {"absences_in_a_row": n, "before": before},
-                         session=s)
+            audit.record(
+                actor_name(user), "board.rule", f"board/{b}", {"absences_in_a_row": n, "before": before}, session=s
+            )
     except rules.AttendanceRuleError as e:
         return WriteResult(False, f"Not saved: {e}.")
     return WriteResult(True, f"Saved: an agency absent from {n} meetings in a row is now red.")
 
 
-def add_representative(user: User | None, board: str | None, agency: str | None, name: str | None,
-                       role_title: str | None, username: str | None = None) -> WriteResult:
+def add_representative(
+    user: User | None,
+    board: str | None,
+    agency: str | None,
+    name: str | None,
+    role_title: str | None,
+    username: str | None = None,
+) -> WriteResult:
     """Name an agency's representative (a name, a role and the agency only); `username` links their sign-in."""
     if refused := role_refusal(user, RECORD_ROLE, "name an agency's representative"):
         return refused
@@ -168,8 +200,13 @@ def add_representative(user: User | None, board: str | None, agency: str | None,
         u = clean_text(username, "user name", 64, required=False) or None
         with db.session_scope() as s:
             rid = board_store.add_representative(b, a, n, r, u, session=s)
-            audit.record(actor_name(user), "board.representative", f"representative/{rid}",
-                         {"board": b, "agency": a, "role": r, "username": u}, session=s)
+            audit.record(
+                actor_name(user),
+                "board.representative",
+                f"representative/{rid}",
+                {"board": b, "agency": a, "role": r, "username": u},
+                session=s,
+            )
     except (rules.AttendanceRuleError, ChallengeRuleError) as e:
         return WriteResult(False, f"Not saved: {e}.")
     return WriteResult(True, f"{n} now represents {a}.")
@@ -211,8 +248,7 @@ def _rate_text(rate: float | None, n: int) -> str:
     return f"{rate:.0f}% ({round(rate * n / 100)} of {n})"
 
 
-def attendance_view(board: str, user: User | None, *, kind: str = "board", today: date | None = None
-                    ) -> AttendanceView:
+def attendance_view(board: str, user: User | None, *, kind: str = "board", today: date | None = None) -> AttendanceView:
     """Every member agency's attendance at the board's meetings of `kind`, red agencies first."""
     n = absences_rule(board)
     marks = _marks_by_agency(board_store.attendance_rows(board, kind))
@@ -222,17 +258,31 @@ def attendance_view(board: str, user: User | None, *, kind: str = "board", today
     for agency in sorted(set(marks) | set(reps)):
         sm = rules.summarise(agency, marks.get(agency, []), n, as_of)
         last = f"{rules.STATUS_WORDS[sm.last.status]}, {sm.last.held_on:%d %b %Y}" if sm.last else "not recorded"
-        who = "; ".join(f"{r['name']} ({r['role_title']})" if r["role_title"] else r["name"]
-                        for r in reps.get(agency, []))
-        rows.append(AttendanceRow(agency, who, _rate_text(sm.recent_rate, sm.recent_meetings),
-                                  _rate_text(sm.year_rate, sm.year_meetings), sm.absences_in_a_row, sm.red, last))
+        who = "; ".join(
+            f"{r['name']} ({r['role_title']})" if r["role_title"] else r["name"] for r in reps.get(agency, [])
+        )
+        rows.append(
+            AttendanceRow(
+                agency,
+                who,
+                _rate_text(sm.recent_rate, sm.recent_meetings),
+                _rate_text(sm.year_rate, sm.year_meetings),
+                sm.absences_in_a_row,
+                sm.red,
+                last,
+            )
+        )
     rows.sort(key=lambda r: (not r.red, -r.absences_in_a_row, r.agency))
     red = [r.agency for r in rows if r.red]
-    summary = (f"{len(red)} agenc{'y is' if len(red) == 1 else 'ies are'} red: " + ", ".join(red) + "."
-               if red else "No agency has missed enough meetings in a row to be red.")
+    summary = (
+        f"{len(red)} agenc{'y is' if len(red) == 1 else 'ies are'} red: " + ", ".join(red) + "."
+        if red
+        else "No agency has missed enough meetings in a row to be red."
+    )
     mtgs = [m for m in board_store.meetings(board) if m["kind"] == kind]
-    return AttendanceView(board, _board_name(board), n, rows, mtgs, summary, has_role(user, *RULE_ROLES),
-                          has_role(user, RECORD_ROLE))
+    return AttendanceView(
+        board, _board_name(board), n, rows, mtgs, summary, has_role(user, *RULE_ROLES), has_role(user, RECORD_ROLE)
+    )
 
 
 @dataclass(frozen=True)
@@ -249,18 +299,30 @@ class RecordingForm:
 def recording_form(board: str, user: User | None) -> RecordingForm:
     """The agencies the business manager records attendance for."""
     names = [a["name"] for a in board_store.agencies(board)]
-    refusal = "" if has_role(user, RECORD_ROLE) else (
-        "Recording attendance needs the business_manager role; you can read the attendance on the board business "
-        "page.")
+    refusal = (
+        ""
+        if has_role(user, RECORD_ROLE)
+        else (
+            "Recording attendance needs the business_manager role; you can read the attendance on the board business "
+            "page."
+        )
+    )
     return RecordingForm(board, _board_name(board), names, has_role(user, RECORD_ROLE), refusal)
 
 
 # ------------------------------------------------------------------ writes: actions
 
 
-def add_action(user: User | None, board: str | None, reference: str | None, source_kind: str | None,
-               source: str | None, agency: str | None, text: str | None, due: str | date | None = None
-               ) -> WriteResult:
+def add_action(
+    user: User | None,
+    board: str | None,
+    reference: str | None,
+    source_kind: str | None,
+    source: str | None,
+    agency: str | None,
+    text: str | None,
+    due: str | date | None = None,
+) -> WriteResult:
     """Add an action from a section 11 audit, a case review or an inspection."""
     if refused := role_refusal(user, RECORD_ROLE, "add an action"):
         return refused
@@ -277,8 +339,7 @@ def add_action(user: User | None, board: str | None, reference: str | None, sour
             aid = board_store.add_action(b, ref, source_kind, src, ag, body, actor_name(user), due_date=d, session=s)
             if aid is None:
                 raise action_rules.ActionRuleError(f"the board already has an action {ref}")
-            audit.record(actor_name(user), "action.add", f"action/{aid}", {"reference": ref, "agency": ag},
-                         session=s)
+            audit.record(actor_name(user), "action.add", f"action/{aid}", {"reference": ref, "agency": ag}, session=s)
     except (action_rules.ActionRuleError, rules.AttendanceRuleError, ChallengeRuleError) as e:
         return WriteResult(False, f"Not added: {e}.")
     return WriteResult(True, f"Action {ref} added for {ag}.")
@@ -296,12 +357,14 @@ def record_evidence(user: User | None, action_id: int | None, evidence: str | No
             own = board_store.agency_of_user(user.name, a["board"]) if user else None
             if not action_rules.may_evidence(own, a["agency"], manager=has_role(user, RECORD_ROLE)):
                 who = f"{user.name} represents {own}" if own else f"{user.name} represents no agency"
-                return WriteResult(False, f"Not saved: {who}, so cannot record evidence against an action of "
-                                          f"{a['agency']}.", refused=True)
+                return WriteResult(
+                    False,
+                    f"Not saved: {who}, so cannot record evidence against an action of {a['agency']}.",
+                    refused=True,
+                )
             status = action_rules.next_status(a["status"], "evidence")
             board_store.update_action(a["id"], actor_name(user), "evidenced", status, evidence=text, session=s)
-            audit.record(actor_name(user), "action.evidence", f"action/{a['id']}", {"agency": a["agency"]},
-                         session=s)
+            audit.record(actor_name(user), "action.evidence", f"action/{a['id']}", {"agency": a["agency"]}, session=s)
     except (action_rules.ActionRuleError, ChallengeRuleError, board_store.NotFound) as e:
         return WriteResult(False, f"Not saved: {e}.")
     return WriteResult(True, f"Evidence recorded against action {a['reference']}; it awaits the chair's sign-off.")
@@ -316,8 +379,7 @@ def sign_off_action(user: User | None, action_id: int | None) -> WriteResult:
             a = board_store.action_for_update(int(action_id or 0), session=s)
             status = action_rules.next_status(a["status"], "sign_off")
             board_store.update_action(a["id"], actor_name(user), "signed_off", status, signed_off=True, session=s)
-            audit.record(actor_name(user), "action.sign_off", f"action/{a['id']}", {"agency": a["agency"]},
-                         session=s)
+            audit.record(actor_name(user), "action.sign_off", f"action/{a['id']}", {"agency": a["agency"]}, session=s)
     except (action_rules.ActionRuleError, board_store.NotFound) as e:
         return WriteResult(False, f"Not signed off: {e}.")
     return WriteResult(True, f"Action {a['reference']} signed off by {actor_name(user)}.")
@@ -330,10 +392,19 @@ def load_bundled_actions(path: Path = ACTIONS_FILE, actor: str = "init-db") -> i
     added = 0
     with db.session_scope() as s:
         for a in spec.get("actions", []):
-            aid = board_store.add_action(a["board"], a["reference"], a["source_kind"], a["source"], a["agency"],
-                                         a["text"], actor, due_date=a.get("due_date"),
-                                         source_document=a["source_document"], source_line=a["source_line"],
-                                         session=s)
+            aid = board_store.add_action(
+                a["board"],
+                a["reference"],
+                a["source_kind"],
+                a["source"],
+                a["agency"],
+                a["text"],
+                actor,
+                due_date=a.get("due_date"),
+                source_document=a["source_document"],
+                source_line=a["source_line"],
+                session=s,
+            )
             if aid is not None:
                 added += 1
         if added:
@@ -382,23 +453,39 @@ def action_tracker(board: str, user: User | None = None, *, today: date | None =
     raw = board_store.actions(board)
     manager = has_role(user, RECORD_ROLE)
     own = board_store.agency_of_user(user.name, board) if user and has_role(user, "contributor") else None
-    rows = [ActionRow(a["id"], a["reference"], action_rules.SOURCE_KINDS.get(a["source_kind"], a["source_kind"]),
-                      a["source"], f"{a['source_document']}, line {a['source_line']}" if a["source_line"] else "",
-                      a["agency"], a["text"], f"{a['due_date']:%Y-%m-%d}" if a["due_date"] else "no due date",
-                      action_rules.STATUS_WORDS.get(a["status"], a["status"]),
-                      action_rules.is_overdue(a["status"], a["due_date"], t),
-                      action_rules.days_overdue(a["status"], a["due_date"], t), a["evidence"],
-                      f"{a['signed_off_by']}, {a['signed_off_at']:%d %b %Y}" if a["signed_off_at"] else "",
-                      a["status"] != "signed_off" and has_role(user, "contributor")
-                      and action_rules.may_evidence(own, a["agency"], manager=manager),
-                      a["status"] == "evidenced" and has_role(user, SIGN_OFF_ROLE))
-            for a in raw]
+    rows = [
+        ActionRow(
+            a["id"],
+            a["reference"],
+            action_rules.SOURCE_KINDS.get(a["source_kind"], a["source_kind"]),
+            a["source"],
+            f"{a['source_document']}, line {a['source_line']}" if a["source_line"] else "",
+            a["agency"],
+            a["text"],
+            f"{a['due_date']:%Y-%m-%d}" if a["due_date"] else "no due date",
+            action_rules.STATUS_WORDS.get(a["status"], a["status"]),
+            action_rules.is_overdue(a["status"], a["due_date"], t),
+            action_rules.days_overdue(a["status"], a["due_date"], t),
+            a["evidence"],
+            f"{a['signed_off_by']}, {a['signed_off_at']:%d %b %Y}" if a["signed_off_at"] else "",
+            a["status"] != "signed_off"
+            and has_role(user, "contributor")
+            and action_rules.may_evidence(own, a["agency"], manager=manager),
+            a["status"] == "evidenced" and has_role(user, SIGN_OFF_ROLE),
+        )
+        for a in raw
+    ]
     overdue = sorted((r for r in rows if r.overdue), key=lambda r: -r.days_overdue)
     labelled = [{**a, "source_kind": action_rules.SOURCE_KINDS.get(a["source_kind"], a["source_kind"])} for a in raw]
     done = sum(a["status"] == "signed_off" for a in raw)
     summary = f"{len(raw)} actions: {done} signed off, {len(overdue)} overdue."
-    return ActionTracker(rows, overdue, action_rules.progress_by(labelled, "source_kind", t),
-                         action_rules.progress_by(labelled, "agency", t), summary)
+    return ActionTracker(
+        rows,
+        overdue,
+        action_rules.progress_by(labelled, "source_kind", t),
+        action_rules.progress_by(labelled, "agency", t),
+        summary,
+    )
 
 
 def action_history(action_id: int) -> list[dict]:
@@ -425,8 +512,9 @@ def board_business_for_pack(view: ViewState, *, today: date | None = None) -> Bo
     """What the board pack prints on its board business page, for the view's board."""
     att = attendance_view(view.board, None, today=today)
     tracker = action_tracker(view.board, None, today=today)
-    return BoardBusinessForPack(att.board_name, att.absences_rule, att.rows, att.summary, tracker.overdue,
-                                tracker.summary)
+    return BoardBusinessForPack(
+        att.board_name, att.absences_rule, att.rows, att.summary, tracker.overdue, tracker.summary
+    )
 
 
 def add_agency(user: User | None, board: str | None, name: str | None) -> WriteResult:

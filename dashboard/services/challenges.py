@@ -46,15 +46,27 @@ from dashboard.services.review import (
 )
 from data_access import audit, db, review_store
 
-ACTION_WORDS = {"edit": "edit a challenge's question", "answer": "record the owner's response",
-                "close": "close a challenge", "withdraw": "withdraw a challenge", "reopen": "reopen a challenge"}
+ACTION_WORDS = {
+    "edit": "edit a challenge's question",
+    "answer": "record the owner's response",
+    "close": "close a challenge",
+    "withdraw": "withdraw a challenge",
+    "reopen": "reopen a challenge",
+}
 
 # ------------------------------------------------------------------ writes
 
 
-def raise_challenge(user: User | None, target: FigureTarget | Mapping | None, question: str | None,
-                    owner: str | None, due: str | date | None = None, meeting: str | None = None, *,
-                    today: date | None = None) -> WriteResult:
+def raise_challenge(
+    user: User | None,
+    target: FigureTarget | Mapping | None,
+    question: str | None,
+    owner: str | None,
+    due: str | date | None = None,
+    meeting: str | None = None,
+    *,
+    today: date | None = None,
+) -> WriteResult:
     """Raise a challenge about a figure: the question, the agency that owes an answer, an optional due date (not in
     the past) and meeting."""
     if refused := role_refusal(user, RAISE_ROLE, "raise a challenge", "Not raised"):
@@ -68,10 +80,16 @@ def raise_challenge(user: User | None, target: FigureTarget | Mapping | None, qu
         m = clean_text(meeting, "meeting", MAX_MEETING, required=False)
         d = parse_due_date(due.isoformat() if isinstance(due, date) else due, today or date.today())
         with db.session_scope() as s:
-            cid = review_store.raise_challenge(t.indicator, t.area, t.period, q, o, actor_name(user), due_date=d,
-                                               meeting=m, session=s)
-            audit.record(actor_name(user), "challenge.raise", f"challenge/{cid}",
-                         {"indicator": t.indicator, "area": t.area, "owner": o}, session=s)
+            cid = review_store.raise_challenge(
+                t.indicator, t.area, t.period, q, o, actor_name(user), due_date=d, meeting=m, session=s
+            )
+            audit.record(
+                actor_name(user),
+                "challenge.raise",
+                f"challenge/{cid}",
+                {"indicator": t.indicator, "area": t.area, "owner": o},
+                session=s,
+            )
     except (ChallengeRuleError, review_store.NotFound) as e:
         return WriteResult(False, f"Not raised: {e}.")
     return WriteResult(True, f"Challenge #{cid} raised; it is in the challenge log.", version=1, challenge_id=cid)
@@ -87,8 +105,10 @@ def _taken_message(key: str) -> str:
         return "Not raised: this draft has already been dealt with; reload the page."
     when = f"{done['at']:%H:%M on %d %b}" if done["at"] else "a moment ago"
     if done["challenge"] is not None:
-        return (f"Not raised: {done['by']} raised this draft as challenge #{done['challenge']} at {when}; it is in "
-                "the challenge log, so it was not raised twice.")
+        return (
+            f"Not raised: {done['by']} raised this draft as challenge #{done['challenge']} at {when}; it is in "
+            "the challenge log, so it was not raised twice."
+        )
     return f"Not raised: {done['by']} dismissed this draft at {when}."
 
 
@@ -106,10 +126,12 @@ def raise_from_draft(user: User | None, key: str | None, question: str | None, o
             # so a draft is never raised twice.
             if not review_store.dismiss_draft(key, actor_name(user), session=s):
                 raise _DraftTaken
-            cid = review_store.raise_challenge(k.indicator, k.area, k.period, q, o, actor_name(user),
-                                               facts=[f"drafted: {key}"], session=s)
-            audit.record(actor_name(user), "challenge.raise", f"challenge/{cid}", {"from_draft": key, "owner": o},
-                         session=s)
+            cid = review_store.raise_challenge(
+                k.indicator, k.area, k.period, q, o, actor_name(user), facts=[f"drafted: {key}"], session=s
+            )
+            audit.record(
+                actor_name(user), "challenge.raise", f"challenge/{cid}", {"from_draft": key, "owner": o}, session=s
+            )
     except (ChallengeRuleError, review_store.NotFound) as e:
         return WriteResult(False, f"Not raised: {e}.")
     except _DraftTaken:
@@ -135,8 +157,9 @@ def dismiss_draft(user: User | None, key: str | None) -> WriteResult:
     return WriteResult(True, "Draft dismissed; it will not be proposed again for this figure.")
 
 
-def act_on_challenge(user: User | None, challenge_id: int | None, version: int | None, action: str,
-                     text: str | None = None) -> WriteResult:
+def act_on_challenge(
+    user: User | None, challenge_id: int | None, version: int | None, action: str, text: str | None = None
+) -> WriteResult:
     """Edit a challenge's question (`edit`, text = the question), record the owner's response (`answer`, text = the
     response), `close`, `withdraw` or `reopen` it. `version` is the version the person saw: if the challenge
     changed since, nothing is applied and the result carries what is stored now."""
@@ -152,23 +175,36 @@ def act_on_challenge(user: User | None, challenge_id: int | None, version: int |
             if version is not None and c["version"] != version:
                 raise review_store.VersionConflict(c)
             plan = plan_action(c["status"], action, text)
-            change = review_store.ChallengeChange(question=plan.question, response=plan.response,
-                                                  status=plan.status, action=ACTION_EVENTS[action])
+            change = review_store.ChallengeChange(
+                question=plan.question, response=plan.response, status=plan.status, action=ACTION_EVENTS[action]
+            )
             new = review_store.update_challenge(c["id"], c["version"], actor_name(user), change, session=s)
-            audit.record(actor_name(user), f"challenge.{action}", f"challenge/{c['id']}", {"version": new},
-                         session=s)
+            audit.record(actor_name(user), f"challenge.{action}", f"challenge/{c['id']}", {"version": new}, session=s)
     except (ChallengeRuleError, review_store.NotFound) as e:
         return WriteResult(False, f"Not saved: {e}.")
     except review_store.VersionConflict as e:
         cur = e.current
-        conflict = Conflict(int(cur["version"]), cur["updated_by"], cur["updated_at"], status=cur["status"],
-                            question=cur["question"], response=cur["response"] or "")
+        conflict = Conflict(
+            int(cur["version"]),
+            cur["updated_by"],
+            cur["updated_at"],
+            status=cur["status"],
+            question=cur["question"],
+            response=cur["response"] or "",
+        )
         when = f"{conflict.at:%H:%M on %d %b}" if conflict.at else "just now"
-        return WriteResult(False, f"Not saved: {conflict.by} changed this challenge at {when} (now {conflict.status})."
-                                  " The current text is below; your text is still in the boxes. Check it, then save "
-                                  "again.", version=conflict.version, challenge_id=cur["id"], conflict=conflict)
-    return WriteResult(True, f"Challenge #{c['id']} {ACTION_EVENTS[action]} (version {new}).", version=new,
-                       challenge_id=c["id"])
+        return WriteResult(
+            False,
+            f"Not saved: {conflict.by} changed this challenge at {when} (now {conflict.status})."
+            " The current text is below; your text is still in the boxes. Check it, then save "
+            "again.",
+            version=conflict.version,
+            challenge_id=cur["id"],
+            conflict=conflict,
+        )
+    return WriteResult(
+        True, f"Challenge #{c['id']} {ACTION_EVENTS[action]} (version {new}).", version=new, challenge_id=c["id"]
+    )
 
 
 # ------------------------------------------------------------------ the log
@@ -191,24 +227,40 @@ def _log_rows(df: pd.DataFrame, today: date) -> list[dict]:
     rows = []
     for r in df.itertuples():
         due = None if pd.isna(r.due_date) else pd.Timestamp(r.due_date).date()
-        raised = "" if r.raised_at is None or pd.isna(r.raised_at) else pd.Timestamp(r.raised_at).strftime(
-            "%d %b %Y %H:%M")
-        rows.append({
-            "id": int(r.id), "status": STATUS_WORDS[r.status],
-            "overdue": "Overdue" if is_overdue(r.status, due, today) else "",
-            "indicator": r.indicator_title, "indicator_code": r.indicator, "area": r.area_name,
-            "period": r.period_label or "", "question": r.question, "owner": r.owner,
-            "due": f"{due:%Y-%m-%d}" if due else "", "meeting": r.meeting or "",
-            "domain": domains[r.domain].title if r.domain in domains else r.domain,
-            "raised": f"{raised} ({r.raised_by})", "response": r.response or "",
-            "version": int(r.version),
-        })
+        raised = (
+            "" if r.raised_at is None or pd.isna(r.raised_at) else pd.Timestamp(r.raised_at).strftime("%d %b %Y %H:%M")
+        )
+        rows.append(
+            {
+                "id": int(r.id),
+                "status": STATUS_WORDS[r.status],
+                "overdue": "Overdue" if is_overdue(r.status, due, today) else "",
+                "indicator": r.indicator_title,
+                "indicator_code": r.indicator,
+                "area": r.area_name,
+                "period": r.period_label or "",
+                "question": r.question,
+                "owner": r.owner,
+                "due": f"{due:%Y-%m-%d}" if due else "",
+                "meeting": r.meeting or "",
+                "domain": domains[r.domain].title if r.domain in domains else r.domain,
+                "raised": f"{raised} ({r.raised_by})",
+                "response": r.response or "",
+                "version": int(r.version),
+            }
+        )
     return rows
 
 
-def challenge_log(view: ViewState, status: str | None = "active", owner: str | None = None,
-                  domain: str | None = None, meeting: str | None = None, *,
-                  today: date | None = None) -> ChallengeLog:
+def challenge_log(
+    view: ViewState,
+    status: str | None = "active",
+    owner: str | None = None,
+    domain: str | None = None,
+    meeting: str | None = None,
+    *,
+    today: date | None = None,
+) -> ChallengeLog:
     """The challenges about the board's own areas that the filters keep (see rules.challenges.filter_challenges)."""
     ref = context.reference()
     df = review_store.challenges_table()
@@ -261,13 +313,27 @@ def selected_challenge(user: User | None, challenge_id: int, today: date | None 
         return None
     table = review_store.challenges_table().set_index("id")
     title = table.loc[c["id"], "indicator_title"] if c["id"] in table.index else ""
-    events = [Event(None if pd.isna(e.at) else pd.Timestamp(e.at).to_pydatetime(), e.actor, e.action,
-                    e.from_status, e.to_status) for e in review_store.challenge_events(c["id"]).itertuples()]
+    events = [
+        Event(
+            None if pd.isna(e.at) else pd.Timestamp(e.at).to_pydatetime(), e.actor, e.action, e.from_status, e.to_status
+        )
+        for e in review_store.challenge_events(c["id"]).itertuples()
+    ]
     can_decide = has_role(user, "chair")
-    actions = [(a, role) for a, (allowed, _to, role) in ACTIONS.items()
-               if a != "edit" and c["status"] in allowed and has_role(user, role)]
-    return SelectedChallenge(c, title, is_overdue(c["status"], c["due_date"], today or date.today()), events,
-                             actions, has_role(user, role_for("edit")), can_decide)
+    actions = [
+        (a, role)
+        for a, (allowed, _to, role) in ACTIONS.items()
+        if a != "edit" and c["status"] in allowed and has_role(user, role)
+    ]
+    return SelectedChallenge(
+        c,
+        title,
+        is_overdue(c["status"], c["due_date"], today or date.today()),
+        events,
+        actions,
+        has_role(user, role_for("edit")),
+        can_decide,
+    )
 
 
 # ------------------------------------------------------------------ drafted questions
@@ -291,8 +357,17 @@ def drafts_list(view: ViewState, user: User | None) -> DraftList:
     shares = tuple(c for c, i in ref.indicators.items() if i["unit"] == "percent" and i["breakdowns"])
     rows = breakdown_rows(shares, view.area, view.period)
     rows = pd.DataFrame() if rows is None else rows
-    drafts = draft_questions(assessments, rows, ref.indicators, view.area, ref.area_name(view.area),
-                             context.small_number_threshold(), review_store.dismissed_keys())
-    return DraftList([(d, ref.indicators[d.indicator]["title"]) for d in drafts], has_role(user, RAISE_ROLE),
-                     has_role(user, DISMISS_ROLE))
-
+    drafts = draft_questions(
+        assessments,
+        rows,
+        ref.indicators,
+        view.area,
+        ref.area_name(view.area),
+        context.small_number_threshold(),
+        review_store.dismissed_keys(),
+    )
+    return DraftList(
+        [(d, ref.indicators[d.indicator]["title"]) for d in drafts],
+        has_role(user, RAISE_ROLE),
+        has_role(user, DISMISS_ROLE),
+    )

@@ -35,8 +35,11 @@ def regions_and_neighbours(ref: Reference, board: str) -> tuple[dict[str, str], 
     give them (empty for a dataset without official areas)."""
     areas = queries.official_areas()
     own = ref.board_areas(board)
-    regions = {r["code"]: r["region"] for r in areas[areas["code"].isin(own)].to_dict("records")
-               if isinstance(r["region"], str) and r["region"]}
+    regions = {
+        r["code"]: r["region"]
+        for r in areas[areas["code"].isin(own)].to_dict("records")
+        if isinstance(r["region"], str) and r["region"]
+    }
     neighbours = {}
     for area in own:
         for model in NEIGHBOUR_MODELS:
@@ -53,8 +56,15 @@ def assessor(ref: Reference, view: ViewState) -> Assessor:
     extra = sorted({r for r in regions.values()} | {c for codes in neighbours.values() for c in codes})
     areas = view_areas(ref, view.board)
     areas += tuple(c for c in extra if c not in areas)
-    return Assessor(ref, view.board, queries.headline_observations(areas), queries.quality_flags(),
-                    small_number_threshold(), regions=regions, neighbours=neighbours)
+    return Assessor(
+        ref,
+        view.board,
+        queries.headline_observations(areas),
+        queries.quality_flags(),
+        small_number_threshold(),
+        regions=regions,
+        neighbours=neighbours,
+    )
 
 
 def view_from_store(data: dict | None, ref: Reference) -> ViewState:

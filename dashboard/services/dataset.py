@@ -31,36 +31,71 @@ def bootstrap(settings: Settings, flask_app: Flask | None = None, *, serving: bo
     the data is unavailable instead of hanging; the command line's imports, upgrades and checks over a national
     dataset legitimately run longer, so other processes have no statement limit."""
     statement_timeout = settings.database_statement_timeout if serving else 0
-    db.configure(settings.database_url, connect_timeout=settings.database_connect_timeout,
-                 statement_timeout=statement_timeout or None, pool_timeout=settings.database_pool_timeout)
+    db.configure(
+        settings.database_url,
+        connect_timeout=settings.database_connect_timeout,
+        statement_timeout=statement_timeout or None,
+        pool_timeout=settings.database_pool_timeout,
+    )
     app = flask_app or Flask("board_dashboard")
-    configure_cache(app, redis_url=settings.redis_url, cache_dir=settings.instance_path / "cache",
-                    key_prefix=settings.cache_key_prefix, timeout=settings.cache_timeout,
-                    redis_connect_timeout=settings.redis_connect_timeout,
-                    redis_socket_timeout=settings.redis_socket_timeout, retry_after=settings.cache_retry_after)
+    configure_cache(
+        app,
+        redis_url=settings.redis_url,
+        cache_dir=settings.instance_path / "cache",
+        key_prefix=settings.cache_key_prefix,
+        timeout=settings.cache_timeout,
+        redis_connect_timeout=settings.redis_connect_timeout,
+        redis_socket_timeout=settings.redis_socket_timeout,
+        retry_after=settings.cache_retry_after,
+    )
     return app
 
 
 def reference_from_registry(reg: Registry) -> dict[str, list[dict]]:
     """The registry as plain rows for data_access."""
     boards = [{"code": b.code, "name": b.name, "short_name": b.short_name} for b in reg.boards.values()]
-    areas = [{"code": a.code, "name": a.name, "kind": a.kind, "board": a.board, "ons_code": a.ons_code}
-             for a in reg.areas.values()]
-    indicators = [{"code": i.code, "domain": i.domain, "title": i.title, "unit": i.unit, "polarity": i.polarity,
-                   "definition": i.definition, "definition_source": i.definition_source,
-                   "breakdowns": ",".join(i.breakdowns), "headline": i.headline, "sort_order": i.order}
-                  for i in reg.indicators.values()]
-    rules = [{"indicator": i.code, "kind": i.rule.kind, "target": i.rule.target, "tolerance": i.rule.tolerance,
-              "range_low": i.rule.range_low, "range_high": i.rule.range_high, "comparator": i.rule.comparator,
-              "source_document": i.rule.source_document, "source_line": i.rule.source_line,
-              "source_quote": i.rule.source_quote, "default_reason": i.rule.default_reason,
-              "applies_from": i.rule.applies_from}
-             for i in reg.indicators.values()]
+    areas = [
+        {"code": a.code, "name": a.name, "kind": a.kind, "board": a.board, "ons_code": a.ons_code}
+        for a in reg.areas.values()
+    ]
+    indicators = [
+        {
+            "code": i.code,
+            "domain": i.domain,
+            "title": i.title,
+            "unit": i.unit,
+            "polarity": i.polarity,
+            "definition": i.definition,
+            "definition_source": i.definition_source,
+            "breakdowns": ",".join(i.breakdowns),
+            "headline": i.headline,
+            "sort_order": i.order,
+        }
+        for i in reg.indicators.values()
+    ]
+    rules = [
+        {
+            "indicator": i.code,
+            "kind": i.rule.kind,
+            "target": i.rule.target,
+            "tolerance": i.rule.tolerance,
+            "range_low": i.rule.range_low,
+            "range_high": i.rule.range_high,
+            "comparator": i.rule.comparator,
+            "source_document": i.rule.source_document,
+            "source_line": i.rule.source_line,
+            "source_quote": i.rule.source_quote,
+            "default_reason": i.rule.default_reason,
+            "applies_from": i.rule.applies_from,
+        }
+        for i in reg.indicators.values()
+    ]
     return {"boards": boards, "areas": areas, "indicators": indicators, "rules": rules}
 
 
-def init_database(*, load_bundled: bool = True, load_official: bool | None = None,
-                  echo: Callable[[str], None] = lambda _m: None) -> None:
+def init_database(
+    *, load_bundled: bool = True, load_official: bool | None = None, echo: Callable[[str], None] = lambda _m: None
+) -> None:
     """Create or upgrade the schema (never dropping data), sync the registry, and load the bundled dataset: the
     board documents' figures, then the bundled snapshot of the DfE's official statistics (`load_official`, by
     default whenever `load_bundled`), so that a fresh database has every authority and its comparators."""
@@ -100,5 +135,12 @@ def database_is_new() -> bool:
     return migrate.current_revision() is None
 
 
-__all__ = ["BUNDLED", "bootstrap", "database_is_new", "import_dataset", "init_database", "reference_from_registry",
-           "run_quality_checks"]
+__all__ = [
+    "BUNDLED",
+    "bootstrap",
+    "database_is_new",
+    "import_dataset",
+    "init_database",
+    "reference_from_registry",
+    "run_quality_checks",
+]

@@ -67,16 +67,31 @@ def area_row(area: OfficialArea) -> dict:
     note = area.note
     if joint and area.new_la_code:
         note = f"{note} ONS codes of its members: {area.new_la_code}.".strip()
-    return {"code": area.code, "name": area.name, "kind": area.kind,
-            "ons_code": None if joint else area.new_la_code, "dfe_number": area.old_la_code,
-            "region": area.region, "sub_region": area.sub_region, "first_year": area.first_year,
-            "last_year": area.last_year, "former_ons_codes": " ".join(area.former_ons_codes),
-            "replaces": " ".join(area.replaces), "replaced_by": " ".join(area.replaced_by),
-            "members": " ".join(area.members), "official_note": note}
+    return {
+        "code": area.code,
+        "name": area.name,
+        "kind": area.kind,
+        "ons_code": None if joint else area.new_la_code,
+        "dfe_number": area.old_la_code,
+        "region": area.region,
+        "sub_region": area.sub_region,
+        "first_year": area.first_year,
+        "last_year": area.last_year,
+        "former_ons_codes": " ".join(area.former_ons_codes),
+        "replaces": " ".join(area.replaces),
+        "replaced_by": " ".join(area.replaced_by),
+        "members": " ".join(area.members),
+        "official_note": note,
+    }
 
 
-def import_official(paths: Iterable[str | Path] | str | Path, *, dry_run: bool = False, actor: str = "",
-                    progress: Callable[[int, int], None] | None = None) -> OfficialImportResult:
+def import_official(
+    paths: Iterable[str | Path] | str | Path,
+    *,
+    dry_run: bool = False,
+    actor: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> OfficialImportResult:
     """Read official files (files or folders, `.csv` or `.csv.gz`) and store them, all or nothing.
 
     Raises the reader's OfficialReadError (file, line, column) or FileNotFoundError before anything is written, and
@@ -98,11 +113,23 @@ def import_official(paths: Iterable[str | Path] | str | Path, *, dry_run: bool =
     with db.get_engine().connect() as conn:
         trans = conn.begin()
         try:
-            load = load_official(conn, [area_row(a) for a in read.areas], read.neighbour_rows(), read.observations,
-                                 progress=advance, actor=actor)
-            conn.execute(AuditEntry.__table__.insert().values(
-                at=utcnow(), actor=(actor or "unknown")[:255], action=ACTION,
-                target=", ".join(f.file for f in read.files)[:255], detail=_detail(read.files, load)))
+            load = load_official(
+                conn,
+                [area_row(a) for a in read.areas],
+                read.neighbour_rows(),
+                read.observations,
+                progress=advance,
+                actor=actor,
+            )
+            conn.execute(
+                AuditEntry.__table__.insert().values(
+                    at=utcnow(),
+                    actor=(actor or "unknown")[:255],
+                    action=ACTION,
+                    target=", ".join(f.file for f in read.files)[:255],
+                    detail=_detail(read.files, load),
+                )
+            )
             if dry_run:
                 trans.rollback()
             else:
@@ -112,13 +139,33 @@ def import_official(paths: Iterable[str | Path] | str | Path, *, dry_run: bool =
             raise
     if not dry_run and (load.added or load.updated or load.areas_added or load.neighbours):
         data_cache.invalidate()  # after the commit: no worker can cache the old figures again in between
-    return OfficialImportResult(files=list(read.files), rows=load.rows, added=load.added, updated=load.updated,
-                                unchanged=load.unchanged, areas=load.areas, areas_added=load.areas_added,
-                                neighbours=load.neighbours, periods_added=load.periods_added, dry_run=dry_run,
-                                read_seconds=read.seconds, load_seconds=load.seconds)
+    return OfficialImportResult(
+        files=list(read.files),
+        rows=load.rows,
+        added=load.added,
+        updated=load.updated,
+        unchanged=load.unchanged,
+        areas=load.areas,
+        areas_added=load.areas_added,
+        neighbours=load.neighbours,
+        periods_added=load.periods_added,
+        dry_run=dry_run,
+        read_seconds=read.seconds,
+        load_seconds=load.seconds,
+    )
 
 
 def _detail(files: list[FileRead], load: LoadResult) -> str:
-    return json.dumps({"files": [f.file for f in files], "rows": load.rows, "added": load.added,
-                       "updated": load.updated, "unchanged": load.unchanged, "areas_added": load.areas_added,
-                       "neighbours": load.neighbours, "import_run": load.import_run_id}, sort_keys=True)
+    return json.dumps(
+        {
+            "files": [f.file for f in files],
+            "rows": load.rows,
+            "added": load.added,
+            "updated": load.updated,
+            "unchanged": load.unchanged,
+            "areas_added": load.areas_added,
+            "neighbours": load.neighbours,
+            "import_run": load.import_run_id,
+        },
+        sort_keys=True,
+    )

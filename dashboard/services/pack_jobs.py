@@ -184,8 +184,12 @@ def _plain(o: Any) -> Any:
 
 def fingerprint(content: Any, *, suppress: bool, today: date) -> str:
     """A digest of everything a pack prints: two packs with the same fingerprint are the same document."""
-    body = json.dumps({"format": PACK_FORMAT, "suppress": suppress, "today": today.isoformat(), "content": content},
-                      default=_plain, sort_keys=True, separators=(",", ":"))
+    body = json.dumps(
+        {"format": PACK_FORMAT, "suppress": suppress, "today": today.isoformat(), "content": content},
+        default=_plain,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -205,9 +209,15 @@ class _StoreImages:
 class PackJobs:
     """Pack requests and builds over one job store (see the module's docstring for the guarantees)."""
 
-    def __init__(self, store: Store, *, build_timeout: int = DEFAULT_BUILD_TIMEOUT,
-                 keep_seconds: int = DEFAULT_KEEP_SECONDS, max_builds: int = DEFAULT_MAX_BUILDS,
-                 browser_path: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        build_timeout: int = DEFAULT_BUILD_TIMEOUT,
+        keep_seconds: int = DEFAULT_KEEP_SECONDS,
+        max_builds: int = DEFAULT_MAX_BUILDS,
+        browser_path: str | None = None,
+    ) -> None:
         self.store = store
         self.browser_path = browser_path  # BROWSER_PATH; None: Debian's chromium
         self.build_timeout = build_timeout
@@ -215,8 +225,14 @@ class PackJobs:
         self.max_builds = max(1, max_builds)
 
     @classmethod
-    def for_settings(cls, settings: Any, *, build_timeout: int = DEFAULT_BUILD_TIMEOUT,
-                     keep_seconds: int = DEFAULT_KEEP_SECONDS, max_builds: int = DEFAULT_MAX_BUILDS) -> PackJobs:
+    def for_settings(
+        cls,
+        settings: Any,
+        *,
+        build_timeout: int = DEFAULT_BUILD_TIMEOUT,
+        keep_seconds: int = DEFAULT_KEEP_SECONDS,
+        max_builds: int = DEFAULT_MAX_BUILDS,
+    ) -> PackJobs:
         """The job store for the server's settings: Redis with REDIS_URL, else a folder in the instance folder."""
         # Namespaced by database like the data cache, but apart from it: an import clears the data cache's keys.
         prefix = "bdpack:" + hashlib.sha256(settings.database_url.encode()).hexdigest()[:10] + ":"
@@ -224,8 +240,13 @@ class PackJobs:
             store: Store = RedisStore(settings.redis_url, prefix)
         else:
             store = DiskStore(Path(settings.instance_path) / "pack-jobs")
-        return cls(store, build_timeout=build_timeout, keep_seconds=keep_seconds, max_builds=max_builds,
-                   browser_path=settings.browser_path)
+        return cls(
+            store,
+            build_timeout=build_timeout,
+            keep_seconds=keep_seconds,
+            max_builds=max_builds,
+            browser_path=settings.browser_path,
+        )
 
     # --- the web request: fast, no pack work ---------------------------------------------------------------------
 
@@ -233,8 +254,10 @@ class PackJobs:
         """Take `user`'s one pack slot for `view` and return a ticket for the background job, or say why not."""
         ticket = secrets.token_urlsafe(18)
         if not self.store.add("user:" + user, ticket.encode(), self.build_timeout):
-            return Refused("You already have a board pack being made. It will download when it is ready; you can "
-                           "ask for another one after that.")
+            return Refused(
+                "You already have a board pack being made. It will download when it is ready; you can "
+                "ask for another one after that."
+            )
         body = {"user": user, "board": view.board, "area": view.area, "period": view.period, "suppress": suppress}
         self.store.set("ticket:" + ticket, json.dumps(body).encode(), self.build_timeout)
         return ticket
@@ -254,8 +277,9 @@ class PackJobs:
             self.store.delete("ticket:" + str(ticket))
             self.store.delete_if("user:" + req["user"], str(ticket).encode())
 
-    def pack(self, view: ViewState, *, suppress: bool, progress: Progress | None = None,
-             today: date | None = None) -> PackFile:
+    def pack(
+        self, view: ViewState, *, suppress: bool, progress: Progress | None = None, today: date | None = None
+    ) -> PackFile:
         """The pack for a view: the kept one if nothing it prints has changed, else one made now, by this job or,
         when another job is already making this view's pack, by that one (this one waits and shares it)."""
         from dashboard.reports import pack as board_pack
@@ -282,9 +306,15 @@ class PackJobs:
             tell(0, 1, "reading the figures")
             with_charts = board_pack.chart_browser(self.browser_path) is not None
             summary = queries.dataset_summary()
-            key = "pdf:" + fingerprint({"content": pack_content(view, with_charts=False), "charts": with_charts,
-                                        "dataset": [str(summary["updated_at"]), summary["observations"]]},
-                                       suppress=suppress, today=today)
+            key = "pdf:" + fingerprint(
+                {
+                    "content": pack_content(view, with_charts=False),
+                    "charts": with_charts,
+                    "dataset": [str(summary["updated_at"]), summary["observations"]],
+                },
+                suppress=suppress,
+                today=today,
+            )
             pdf = self.store.get(key)
             if pdf is not None:
                 tell(1, 1, "done")
@@ -296,9 +326,15 @@ class PackJobs:
                 tell(done, total, step)
 
             try:
-                pdf = board_pack.build_pack(view, suppress=suppress, today=today, with_charts=with_charts,
-                                            progress=relay, images=_StoreImages(self.store),
-                                            browser_path=self.browser_path)
+                pdf = board_pack.build_pack(
+                    view,
+                    suppress=suppress,
+                    today=today,
+                    with_charts=with_charts,
+                    progress=relay,
+                    images=_StoreImages(self.store),
+                    browser_path=self.browser_path,
+                )
             finally:
                 self.store.delete_if(slot, token)
             self.store.set(key, pdf, self.keep_seconds)
@@ -351,8 +387,11 @@ def celery_app(redis_url: str) -> Any:
     app = Celery("board_dashboard", broker=redis_url, backend=redis_url)
     app.conf.update(
         # One pack at a time per worker process and acknowledged when done: a worker killed mid-pack hands it on.
-        worker_prefetch_multiplier=1, task_acks_late=True, result_expires=600,
+        worker_prefetch_multiplier=1,
+        task_acks_late=True,
+        result_expires=600,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"socket_connect_timeout": 2}, redis_socket_connect_timeout=2,
+        broker_transport_options={"socket_connect_timeout": 2},
+        redis_socket_connect_timeout=2,
     )
     return app

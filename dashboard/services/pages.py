@@ -90,8 +90,9 @@ def scorecard_view(view: ViewLike) -> ScorecardView:
     ref, view = _resolve(view)
     reg = registry()
     groups = scorecard(context.assessor(ref, view), view.area, view.period)
-    sections = [ScorecardSection(d, reg.domains[d].title if d in reg.domains else d, tiles)
-                for d, tiles in groups.items()]
+    sections = [
+        ScorecardSection(d, reg.domains[d].title if d in reg.domains else d, tiles) for d, tiles in groups.items()
+    ]
     return ScorecardView(view, ref.boards[view.board]["short_name"], ref.area_name(view.area), sections)
 
 
@@ -142,8 +143,11 @@ class DomainChartPlan:
 def indicator_links(view: ViewState, domain: str) -> list[IndicatorLink]:
     """Every indicator a domain's page covers (its own and those shown on it), linked with the view kept."""
     reg = registry()
-    return [IndicatorLink(i.title, f"/indicator/{i.code}{view.query()}")
-            for d in reg.page_domains(domain) for i in reg.in_domain(d)]
+    return [
+        IndicatorLink(i.title, f"/indicator/{i.code}{view.query()}")
+        for d in reg.page_domains(domain)
+        for i in reg.in_domain(d)
+    ]
 
 
 def domain_chart_plan(view: ViewLike, domain: str, *, chart_height: int = 360) -> DomainChartPlan:
@@ -163,8 +167,17 @@ def domain_chart_plan(view: ViewLike, domain: str, *, chart_height: int = 360) -
         fig = figures.draw(c, ref, areas, ref.rule(c.indicator["code"], view.board), height=chart_height)
         if view.meeting:  # larger type in the charts too, not only in the page around them
             figures.for_meeting(fig)
-        charts.append(Chart(c.indicator["code"], c.indicator["title"], c.indicator["unit"],
-                            bool(c.indicator["headline"]), c.dimension, c.caption, fig))
+        charts.append(
+            Chart(
+                c.indicator["code"],
+                c.indicator["title"],
+                c.indicator["unit"],
+                bool(c.indicator["headline"]),
+                c.dimension,
+                c.caption,
+                fig,
+            )
+        )
     return DomainChartPlan(domain, domains, charts, None if charts else NO_FIGURES_IN_VIEW, links)
 
 
@@ -197,8 +210,15 @@ class DrillPanel:
 
 def _rate_row(ind: dict, rule: Rule | None, value: float, denominator, comparator_value, threshold: int) -> Status:
     den = None if denominator is None or pd.isna(denominator) else float(denominator)
-    return rate(value, unit=ind["unit"], polarity=ind["polarity"], rule=rule, comparator_value=comparator_value,
-                denominator=den, small_number_threshold=threshold)
+    return rate(
+        value,
+        unit=ind["unit"],
+        polarity=ind["polarity"],
+        rule=rule,
+        comparator_value=comparator_value,
+        denominator=den,
+        small_number_threshold=threshold,
+    )
 
 
 def _source_cell(r) -> str:
@@ -224,10 +244,15 @@ def drill_panel(view: ViewLike, indicator: str, area: str, period: str) -> Drill
     ref, view = _resolve(view)
     period_code = normalised_period(period) if isinstance(period, str) else None
     areas = context.view_areas(ref, view.board)
-    if (not isinstance(indicator, str) or indicator not in ref.indicators or not isinstance(area, str)
-            or area not in areas or period_code in (None, "latest")
-            # A period the board has no figures in names no point (and its query result would be kept too).
-            or period_code not in set(queries.available_periods(areas)["code"])):
+    if (
+        not isinstance(indicator, str)
+        or indicator not in ref.indicators
+        or not isinstance(area, str)
+        or area not in areas
+        or period_code in (None, "latest")
+        # A period the board has no figures in names no point (and its query result would be kept too).
+        or period_code not in set(queries.available_periods(areas)["code"])
+    ):
         return None
     args = (indicator, area, period_code, view.board, context.small_number_threshold())
     key = "drill_data:" + hashlib.sha256(repr(args).encode()).hexdigest()
@@ -252,14 +277,20 @@ def _fits_an_entry(panel: DrillPanel) -> bool:
     """Whether a drill panel is small enough to keep (the cache stores it pickled, as measured here)."""
     size = len(pickle.dumps(panel, protocol=pickle.HIGHEST_PROTOCOL))
     if size > DRILL_ENTRY_MAX_BYTES:
-        log.warning("drill panel for %s, %s is %d bytes; drawn but not cached (limit %d)", panel.indicator,
-                    panel.area_name, size, DRILL_ENTRY_MAX_BYTES)
+        log.warning(
+            "drill panel for %s, %s is %d bytes; drawn but not cached (limit %d)",
+            panel.indicator,
+            panel.area_name,
+            size,
+            DRILL_ENTRY_MAX_BYTES,
+        )
         return False
     return True
 
 
-def _drill_panel(ref: Reference, indicator: str, area: str, period: str, board: str,
-                 threshold: int) -> DrillPanel | None:
+def _drill_panel(
+    ref: Reference, indicator: str, area: str, period: str, board: str, threshold: int
+) -> DrillPanel | None:
     """The drill panel for a checked point and board; its link is the caller's (it follows the whole view)."""
     if indicator not in ref.indicators or area not in ref.areas:
         return None
@@ -279,8 +310,11 @@ def _drill_panel(ref: Reference, indicator: str, area: str, period: str, board: 
     if not mine.empty:
         r = next(mine.itertuples())
         status = _rate_row(ind, rule, r.value, r.denominator, comp_value, threshold)
-        extra = (f" ({format_value(r.numerator)} of {format_value(r.denominator)})"
-                 if not pd.isna(r.numerator) and not pd.isna(r.denominator) else "")
+        extra = (
+            f" ({format_value(r.numerator)} of {format_value(r.denominator)})"
+            if not pd.isna(r.numerator) and not pd.isna(r.denominator)
+            else ""
+        )
         value_text = format_value(r.value, unit) + extra
         if pd.isna(r.value) and isinstance(getattr(r, "value_status", None), str):
             # A symbol in place of the figure: said in words, and not rated.
@@ -290,19 +324,40 @@ def _drill_panel(ref: Reference, indicator: str, area: str, period: str, board: 
     tables = []
     parts = rows[(rows["area"] == area) & (rows["breakdown_dimension"] != "")]
     for dim, g in parts.groupby("breakdown_dimension"):
-        tables.append(DrillTable(f"By {dim.replace('_', ' ')}", ("", "Value", "Source"),
-                                 [(figures.breakdown_label(r.breakdown_value), format_value(r.value, unit),
-                                   _source_cell(r)) for r in g.itertuples()]))
+        tables.append(
+            DrillTable(
+                f"By {dim.replace('_', ' ')}",
+                ("", "Value", "Source"),
+                [
+                    (figures.breakdown_label(r.breakdown_value), format_value(r.value, unit), _source_cell(r))
+                    for r in g.itertuples()
+                ],
+            )
+        )
     others = head[head["area"] != area]
     if not others.empty:
         body = []
         for r in others.itertuples():
-            s = _rate_row(ind, rule, r.value, r.denominator, comp_value, threshold) \
-                if ref.areas[r.area]["kind"] != "comparator" else Status("none", "comparator")
+            s = (
+                _rate_row(ind, rule, r.value, r.denominator, comp_value, threshold)
+                if ref.areas[r.area]["kind"] != "comparator"
+                else Status("none", "comparator")
+            )
             body.append((ref.area_name(r.area), format_value(r.value, unit), s.label, _source_cell(r)))
         tables.append(DrillTable("Other areas, same period", ("Area", "Value", "Status", "Source"), body))
-    return DrillPanel(indicator, ind["title"], ref.area_name(area), label, value_text, status, source, note, tables,
-                      not (mine.empty and parts.empty), "")
+    return DrillPanel(
+        indicator,
+        ind["title"],
+        ref.area_name(area),
+        label,
+        value_text,
+        status,
+        source,
+        note,
+        tables,
+        not (mine.empty and parts.empty),
+        "",
+    )
 
 
 # --- the indicator page ----------------------------------------------------------------------------------------
@@ -343,16 +398,33 @@ def indicator_page(view: ViewLike, code: str) -> IndicatorPage | None:
     unit = ind["unit"]
     rule = ref.rule(code, view.board)
     headline = rows[rows["breakdown_dimension"] == ""]
-    trend = (figures.trend_figure(ind, headline, ref, ref.board_areas(view.board), rule, height=400)
-             if not headline.empty else None)
+    trend = (
+        figures.trend_figure(ind, headline, ref, ref.board_areas(view.board), rule, height=400)
+        if not headline.empty
+        else None
+    )
     flags = [f"{ref.area_name(f.area)}, {f.period}: {f.message}" for f in queries.quality_flags(code).itertuples()]
-    history = [f"{ref.area_name(h.area)}, {h.period_label}: {format_value(h.old_value, unit)} "
-               f"({source_title(h.old_source_document)}) replaced by {format_value(h.new_value, unit)} "
-               f"({source_title(h.source_document)})" for h in queries.indicator_history(code).itertuples()]
-    return IndicatorPage(code, ind["title"], unit, assessment, rule_explanation(rule, unit, ind["polarity"]),
-                         rule.provenance if rule else "no rule", ind["polarity"].replace("_", " "), threshold, trend,
-                         flags, _figure_rows(ref, ind, rule, rows, threshold),
-                         bool(rows["derived"].any()) if not rows.empty else False, history)
+    history = [
+        f"{ref.area_name(h.area)}, {h.period_label}: {format_value(h.old_value, unit)} "
+        f"({source_title(h.old_source_document)}) replaced by {format_value(h.new_value, unit)} "
+        f"({source_title(h.source_document)})"
+        for h in queries.indicator_history(code).itertuples()
+    ]
+    return IndicatorPage(
+        code,
+        ind["title"],
+        unit,
+        assessment,
+        rule_explanation(rule, unit, ind["polarity"]),
+        rule.provenance if rule else "no rule",
+        ind["polarity"].replace("_", " "),
+        threshold,
+        trend,
+        flags,
+        _figure_rows(ref, ind, rule, rows, threshold),
+        bool(rows["derived"].any()) if not rows.empty else False,
+        history,
+    )
 
 
 def _figure_rows(ref: Reference, ind: dict, rule: Rule | None, rows: pd.DataFrame, threshold: int) -> list[dict]:
@@ -370,18 +442,28 @@ def _figure_rows(ref: Reference, ind: dict, rule: Rule | None, rows: pd.DataFram
             s = Status("none", "breakdown")
         else:
             s = _rate_row(ind, rule, r.value, r.denominator, comps.get(r.period), threshold)
-        out.append({
-            "area": ref.area_name(r.area), "period": r.period_label, "sort": r.sort_key,
-            "breakdown": f"{r.breakdown_dimension.replace('_', ' ')}: {figures.breakdown_label(r.breakdown_value)}"
-            if r.breakdown_dimension else "",
-            "value": (value_status_words(r.value_status) if pd.isna(r.value) and getattr(r, "value_status", None)
-                      else format_value(r.value, ind["unit"])),
-            "numerator": "" if pd.isna(r.numerator) else format_value(r.numerator),
-            "denominator": "" if pd.isna(r.denominator) else format_value(r.denominator),
-            "status": s.label, "document": source_title(r.source_document),
-            "line": None if pd.isna(r.source_line) else int(r.source_line), "note": r.note or "",
-            "derived": "derived" if r.derived else "",
-        })
+        out.append(
+            {
+                "area": ref.area_name(r.area),
+                "period": r.period_label,
+                "sort": r.sort_key,
+                "breakdown": f"{r.breakdown_dimension.replace('_', ' ')}: {figures.breakdown_label(r.breakdown_value)}"
+                if r.breakdown_dimension
+                else "",
+                "value": (
+                    value_status_words(r.value_status)
+                    if pd.isna(r.value) and getattr(r, "value_status", None)
+                    else format_value(r.value, ind["unit"])
+                ),
+                "numerator": "" if pd.isna(r.numerator) else format_value(r.numerator),
+                "denominator": "" if pd.isna(r.denominator) else format_value(r.denominator),
+                "status": s.label,
+                "document": source_title(r.source_document),
+                "line": None if pd.isna(r.source_line) else int(r.source_line),
+                "note": r.note or "",
+                "derived": "derived" if r.derived else "",
+            }
+        )
     return out
 
 
@@ -410,8 +492,9 @@ class ExceptionsView:
 def exceptions(view: ViewLike, include_not_rated: bool = False) -> ExceptionsView:
     """The exceptions list for the view's area and period."""
     ref, view = _resolve(view)
-    items = rated_exceptions(context.assessor(ref, view), view.area, view.period,
-                             include_not_rated=bool(include_not_rated))
+    items = rated_exceptions(
+        context.assessor(ref, view), view.area, view.period, include_not_rated=bool(include_not_rated)
+    )
     return ExceptionsView(view, ref.area_name(view.area), bool(include_not_rated), items)
 
 
@@ -435,8 +518,11 @@ def period_options(view: ViewLike) -> PeriodOptions:
     if view.period not in [o["value"] for o in options]:
         options.append({"label": view.period, "value": view.period})
     summary = queries.dataset_summary()
-    as_of = f"Data updated {summary['updated_at'][:10]} \u00b7 {summary['observations']:,} figures" \
-        if summary["updated_at"] else ""
+    as_of = (
+        f"Data updated {summary['updated_at'][:10]} \u00b7 {summary['observations']:,} figures"
+        if summary["updated_at"]
+        else ""
+    )
     return PeriodOptions(options, as_of)
 
 
@@ -485,8 +571,11 @@ def pack_content(view: ViewLike, *, with_charts: bool = True, chart_height: int 
     for a in exc.items:
         if a.figure is None:
             continue
-        com = commentary[(commentary["indicator"] == a.code) & (commentary["area"] == view.area)
-                         & (commentary["period"] == a.figure.period)]
+        com = commentary[
+            (commentary["indicator"] == a.code)
+            & (commentary["area"] == view.area)
+            & (commentary["period"] == a.figure.period)
+        ]
         if not com.empty:
             notes[a.code] = f"{com['body'].iloc[0]} ({com['author'].iloc[0]})"
     domains = []
@@ -497,15 +586,25 @@ def pack_content(view: ViewLike, *, with_charts: bool = True, chart_height: int 
             charts = [c for c in plan.trends if c.headline][:PACK_CHARTS_PER_DOMAIN]
         domains.append(PackDomain(spec.code, spec.title, spec.description, charts))
     challenges = review_store.challenges_table()
-    challenges = challenges[challenges["area"].isin(ref.board_areas(view.board))
-                            & challenges["status"].isin(("open", "answered"))]
+    challenges = challenges[
+        challenges["area"].isin(ref.board_areas(view.board)) & challenges["status"].isin(("open", "answered"))
+    ]
     challenges = challenges.sort_values(["due_date", "id"], na_position="last")
     board = ref.boards[view.board]
     return PackContent(
-        view, board["name"], board["short_name"], ref.area_name(view.area),
+        view,
+        board["name"],
+        board["short_name"],
+        ref.area_name(view.area),
         "latest figures" if view.period == "latest" else f"figures up to {view.period}",
-        summary["updated_at"][:10] if summary["updated_at"] else "unknown", summary["observations"],
-        scorecard_view(view), exc, notes, domains, challenges.to_dict("records"))
+        summary["updated_at"][:10] if summary["updated_at"] else "unknown",
+        summary["observations"],
+        scorecard_view(view),
+        exc,
+        notes,
+        domains,
+        challenges.to_dict("records"),
+    )
 
 
 def chosen_view(board: str, area: str, period: str, current: str | Mapping[str, Any] | None) -> str | None:
@@ -513,8 +612,9 @@ def chosen_view(board: str, area: str, period: str, current: str | Mapping[str, 
     the view already shown. A new board starts at its default area; meeting mode is kept."""
     ref = context.reference()
     now = ViewState.from_query(current, ref)
-    view = ViewState.from_query({"board": board, "area": area, "period": period,
-                                 "meeting": "1" if now.meeting else ""}, ref)  # a selector sent back changed: checked
+    view = ViewState.from_query(
+        {"board": board, "area": area, "period": period, "meeting": "1" if now.meeting else ""}, ref
+    )  # a selector sent back changed: checked
     if view.board != now.board:
         view = replace(view, area=ref.default_area(view.board))
     # The selectors are drawn with the view already in the address (a first visit to `/` means the default

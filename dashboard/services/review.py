@@ -89,8 +89,7 @@ class FigureTarget:
             return data
         if not data.get("indicator") or not data.get("area"):
             return None
-        return cls(str(data["indicator"]), str(data["area"]), data.get("period") or None,
-                   int(data.get("version") or 0))
+        return cls(str(data["indicator"]), str(data["area"]), data.get("period") or None, int(data.get("version") or 0))
 
     def as_data(self, *, with_version: bool = True) -> dict:
         """The dict the page keeps in its store."""
@@ -169,14 +168,21 @@ def commentary_section(view: ViewState, code: str) -> CommentarySection | None:
     period = a.figure.period
     rows = review_store.commentary_table()
     rows = rows[(rows["indicator"] == code) & (rows["area"] == view.area) & (rows["period"] == period)]
-    revisions = [Revision(int(r.version), r.body, r.author, _when(r.at))
-                 for r in review_store.commentary_revisions(code, view.area, period).itertuples()]
+    revisions = [
+        Revision(int(r.version), r.body, r.author, _when(r.at))
+        for r in review_store.commentary_revisions(code, view.area, period).itertuples()
+    ]
     current = None
     if not rows.empty:
         r = rows.iloc[0]
         current = Revision(int(r["version"]), r["body"], r["author"], _when(r["updated_at"]))
-    return CommentarySection(FigureTarget(code, view.area, period, current.version if current else 0),
-                             a.figure.period_label, fig.ref.area_name(view.area), current, revisions[1:])
+    return CommentarySection(
+        FigureTarget(code, view.area, period, current.version if current else 0),
+        a.figure.period_label,
+        fig.ref.area_name(view.area),
+        current,
+        revisions[1:],
+    )
 
 
 def save_commentary(user: User | None, target: FigureTarget | Mapping | None, text: str | None) -> WriteResult:
@@ -191,19 +197,25 @@ def save_commentary(user: User | None, target: FigureTarget | Mapping | None, te
     try:
         body = clean_text(text, "commentary", MAX_COMMENTARY)
         with db.session_scope() as s:
-            version = review_store.save_commentary(t.indicator, t.area, t.period, body, actor_name(user),
-                                                   t.version or None, session=s)
+            version = review_store.save_commentary(
+                t.indicator, t.area, t.period, body, actor_name(user), t.version or None, session=s
+            )
             audit.record(actor_name(user), "commentary.save", t.name, {"version": version}, session=s)
     except (ChallengeRuleError, review_store.NotFound) as e:
         return WriteResult(False, f"Not saved: {e}.")
     except review_store.VersionConflict as e:
         cur = e.current
-        conflict = Conflict(int(cur["version"]), cur.get("author") or "", cur.get("updated_at"),
-                            body=cur.get("body") or "")
+        conflict = Conflict(
+            int(cur["version"]), cur.get("author") or "", cur.get("updated_at"), body=cur.get("body") or ""
+        )
         when = f"{conflict.at:%H:%M on %d %b}" if conflict.at else "just now"
-        return WriteResult(False, f"Not saved: {conflict.by} saved a newer version at {when}. Their text is below; "
-                                  "yours is still in the box. Save again to replace theirs.",
-                           version=conflict.version, conflict=conflict)
+        return WriteResult(
+            False,
+            f"Not saved: {conflict.by} saved a newer version at {when}. Their text is below; "
+            "yours is still in the box. Save again to replace theirs.",
+            version=conflict.version,
+            conflict=conflict,
+        )
     return WriteResult(True, f"Saved (version {version}).", version=version)
 
 
@@ -230,8 +242,19 @@ def challenge_items(rows: pd.DataFrame, today: date) -> list[ChallengeItem]:
     items = []
     for r in rows.itertuples():
         due = None if pd.isna(r.due_date) else pd.Timestamp(r.due_date).date()
-        items.append(ChallengeItem(int(r.id), r.question, r.status, r.owner, due, is_overdue(r.status, due, today),
-                                   r.raised_by, _when(r.raised_at), r.response or ""))
+        items.append(
+            ChallengeItem(
+                int(r.id),
+                r.question,
+                r.status,
+                r.owner,
+                due,
+                is_overdue(r.status, due, today),
+                r.raised_by,
+                _when(r.raised_at),
+                r.response or "",
+            )
+        )
     return items
 
 
@@ -246,8 +269,9 @@ class IndicatorChallenges:
     can_raise: bool
 
 
-def indicator_challenges(view: ViewState, code: str, user: User | None,
-                         today: date | None = None) -> IndicatorChallenges | None:
+def indicator_challenges(
+    view: ViewState, code: str, user: User | None, today: date | None = None
+) -> IndicatorChallenges | None:
     """The indicator page's challenges; None when `code` is not an indicator."""
     fig = _figure(view, code)
     if fig is None:
@@ -256,11 +280,19 @@ def indicator_challenges(view: ViewState, code: str, user: User | None,
     rows = review_store.challenges_table()
     rows = rows[(rows["indicator"] == code) & rows["area"].isin(ref.board_areas(view.board))]
     shares = (code,) if ref.indicators[code]["unit"] == "percent" else ()
-    drafts = drafts_for_indicator(a, breakdown_rows(shares, view.area, view.period), ref.area_name(view.area),
-                                  context.small_number_threshold(), review_store.dismissed_keys())
-    return IndicatorChallenges(challenge_items(rows, today or date.today()),
-                               FigureTarget(code, view.area, a.figure.period if a.figure else None),
-                               drafts[0] if drafts else None, has_role(user, RAISE_ROLE))
+    drafts = drafts_for_indicator(
+        a,
+        breakdown_rows(shares, view.area, view.period),
+        ref.area_name(view.area),
+        context.small_number_threshold(),
+        review_store.dismissed_keys(),
+    )
+    return IndicatorChallenges(
+        challenge_items(rows, today or date.today()),
+        FigureTarget(code, view.area, a.figure.period if a.figure else None),
+        drafts[0] if drafts else None,
+        has_role(user, RAISE_ROLE),
+    )
 
 
 # ------------------------------------------------------------------ the children behind a figure
@@ -289,6 +321,7 @@ def child_rows(view: ViewState, code: str, user: User | None) -> ChildRows | Non
     except ChildLevelRefused as e:
         return ChildRows(None, f"Not shown: {e}.")
     if rows.empty:
-        return ChildRows(None, "This figure was not computed from a child-level return, so there are no rows "
-                               "behind it.")
+        return ChildRows(
+            None, "This figure was not computed from a child-level return, so there are no rows behind it."
+        )
     return ChildRows(rows)

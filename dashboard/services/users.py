@@ -74,8 +74,10 @@ def check_name(raw: str) -> str:
         raise UserRefused(f"{problem}. Nothing was changed.")
     name = raw.strip().lower()
     if not _NAME.fullmatch(name):
-        raise UserRefused(f"{raw!r} cannot be a user name: use 1 to 64 letters, digits and . _ @ - "
-                          "(starting with a letter or digit), e.g. 'j.smith' or 'j.smith@council.gov.uk'")
+        raise UserRefused(
+            f"{raw!r} cannot be a user name: use 1 to 64 letters, digits and . _ @ - "
+            "(starting with a letter or digit), e.g. 'j.smith' or 'j.smith@council.gov.uk'"
+        )
     return name
 
 
@@ -211,8 +213,11 @@ def _existing(s: Session, name: str) -> am.User:
 
 def _refuse_last_admin(s: Session, name: str) -> None:
     """Refuse to leave nobody who can manage users."""
-    others = s.execute(select(func.count()).select_from(am.User).where(
-        am.User.role == MANAGING_ROLE, am.User.active.is_(True), am.User.name != name)).scalar_one()
+    others = s.execute(
+        select(func.count())
+        .select_from(am.User)
+        .where(am.User.role == MANAGING_ROLE, am.User.active.is_(True), am.User.name != name)
+    ).scalar_one()
     target = s.execute(select(am.User.role, am.User.active).where(am.User.name == name)).first()
     if target and target.role == MANAGING_ROLE and target.active and others == 0:
         raise UserRefused(f"{name} is the only active admin: add or promote another admin first")
@@ -229,8 +234,7 @@ def _set_active(actor: User, raw_name: str, *, active: bool) -> AccessChange:
             _refuse_last_admin(s, name)
         am.set_user_fields(s, name, active=active)
         ended = 0 if active else am.end_sessions_of(s, name)
-        _audit(s, actor, "user.enable" if active else "user.disable", name,
-               {} if active else {"sessions_ended": ended})
+        _audit(s, actor, "user.enable" if active else "user.disable", name, {} if active else {"sessions_ended": ended})
     return AccessChange(name, active, changed=True, sessions_ended=ended)
 
 
@@ -247,5 +251,12 @@ def _audited_change() -> Iterator[Session]:
 def _audit(s: Session, actor: User, action: str, target: str, detail: dict) -> None:
     """Add the audit entry to the change's own session (the same row data_access.audit.record writes), so it is
     committed with the change or not at all."""
-    s.add(AuditEntry(at=utcnow(), actor=(actor.name or "unknown")[:255], action=action[:64], target=target[:255],
-                     detail=json.dumps(detail, sort_keys=True, default=str)))
+    s.add(
+        AuditEntry(
+            at=utcnow(),
+            actor=(actor.name or "unknown")[:255],
+            action=action[:64],
+            target=target[:255],
+            detail=json.dumps(detail, sort_keys=True, default=str),
+        )
+    )

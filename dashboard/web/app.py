@@ -52,7 +52,8 @@ def prepare_database(settings: Settings) -> None:
     elif not migrate.is_up_to_date():
         raise db.DatabaseUnavailable(
             f"the database at {db.mask_url(settings.database_url)} is not initialised or is out of date: "
-            "run `board-dashboard init-db` once, then start the server again")
+            "run `board-dashboard init-db` once, then start the server again"
+        )
 
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
@@ -159,16 +160,18 @@ def _add_routes(server: Flask) -> None:
         if _sqlite_disk_full():
             log.warning("health check: the disk holding the database is full; sign-in and imports will fail")
             return jsonify({"status": "unavailable", "database": "disk full", "cache": cache_state}), 503
-        return jsonify({"status": "ok", "database": "reachable", "cache": cache_state,
-                        "observations": observations})
+        return jsonify({"status": "ok", "database": "reachable", "cache": cache_state, "observations": observations})
 
     @server.errorhandler(OperationalError)
     @server.errorhandler(PoolTimeout)
     def database_error(e: SQLAlchemyError):
         """A page's data request while the database is away or too slow: a quick, plain 503 (the timeouts in
         data_access.db make it quick) rather than a hung request or a traceback."""
-        log.warning("data request failed: the database did not answer (%s: %s)", type(e).__name__,
-                    str(getattr(e, "orig", e)).strip().splitlines()[0] if str(e) else "")
+        log.warning(
+            "data request failed: the database did not answer (%s: %s)",
+            type(e).__name__,
+            str(getattr(e, "orig", e)).strip().splitlines()[0] if str(e) else "",
+        )
         message = "The data is unavailable just now: the database did not answer. Try again shortly."
         return jsonify({"error": message}), 503
 

@@ -29,6 +29,7 @@ def chart(indicator: str, dimension: str = "") -> dict:
 def nav_link(page: str) -> dict:
     return {"type": "nav-link", "page": page}
 
+
 # Commentary and challenges (indicator page)
 COMMENTARY_VIEW = "commentary-view"
 COMMENTARY_TEXT = "commentary-text"
@@ -77,6 +78,8 @@ def challenge_action(action: str) -> dict:
 
 def draft_field(field: str, key: str) -> dict:
     return {"type": f"draft-{field}", "key": key}
+
+
 DRAFT_TEXT = "draft-text"
 CHALLENGE_EDIT_SAVE = "challenge-edit-save"
 CHILD_ROWS = "child-rows"

@@ -24,8 +24,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(command: Callable[[int], list[str]], env: dict[str, str], *, log_path: Path | None = None,
-                   ready: Collection[int] = (200,), timeout: float = 60, stop_grace: float = 10) -> Iterator[str]:
+def server_process(
+    command: Callable[[int], list[str]],
+    env: dict[str, str],
+    *,
+    log_path: Path | None = None,
+    ready: Collection[int] = (200,),
+    timeout: float = 60,
+    stop_grace: float = 10,
+) -> Iterator[str]:
     """Yield the base URL of the server that `command(port)` starts on a free loopback port, once its /healthz
     answers with a status in `ready`; stop it afterwards (terminate, then kill after `stop_grace` seconds).
     Its output goes to `log_path`, or nowhere."""

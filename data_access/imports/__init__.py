@@ -11,5 +11,15 @@ from data_access.imports.importing import AlsoInTransaction, import_file
 from data_access.imports.reading import COLUMNS, REQUIRED, read_records
 from data_access.imports.report import MAX_ERRORS, Errors, ImportRejected, ImportResult, RowError
 
-__all__ = ["COLUMNS", "MAX_ERRORS", "REQUIRED", "AlsoInTransaction", "Errors", "ImportRejected", "ImportResult",
-           "RowError", "import_file", "read_records"]
+__all__ = [
+    "COLUMNS",
+    "MAX_ERRORS",
+    "REQUIRED",
+    "AlsoInTransaction",
+    "Errors",
+    "ImportRejected",
+    "ImportResult",
+    "RowError",
+    "import_file",
+    "read_records",
+]

@@ -27,14 +27,45 @@ from data_access.models import SOURCE_KINDS, VALUE_STATUSES, Area, Indicator, Pe
 from data_access.periods import PeriodError, parse_period
 
 # The columns of a checked row, in the order of the staging table (rownum first, row_where last).
-STAGING_COLS = ("rownum", "indicator_id", "area_id", "period_id", "breakdown_dimension", "breakdown_value",
-                "value", "numerator", "denominator", "source_document", "source_line", "note", "derived",
-                "source_kind", "value_status", "rounded", "row_where")
+STAGING_COLS = (
+    "rownum",
+    "indicator_id",
+    "area_id",
+    "period_id",
+    "breakdown_dimension",
+    "breakdown_value",
+    "value",
+    "numerator",
+    "denominator",
+    "source_document",
+    "source_line",
+    "note",
+    "derived",
+    "source_kind",
+    "value_status",
+    "rounded",
+    "row_where",
+)
 NON_NEGATIVE_UNITS = ("count", "rate_per_10k", "days", "weeks")
 SUPPRESSED = ("c", "x", "*", "-", "n/a", "na")  # how published tables mark a hidden figure
-_READ = ("indicator", "area", "period", "breakdown_dimension", "breakdown_value", "value", "numerator", "denominator",
-         "unit", "source_document", "source_line", "note", "derived", "source_kind", "value_status",
-         "rounded")  # the columns a row is read from
+_READ = (
+    "indicator",
+    "area",
+    "period",
+    "breakdown_dimension",
+    "breakdown_value",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "source_document",
+    "source_line",
+    "note",
+    "derived",
+    "source_kind",
+    "value_status",
+    "rounded",
+)  # the columns a row is read from
 DERIVED_VALUES = {"": False, "no": False, "false": False, "0": False, "yes": True, "true": True, "1": True}
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # the common case, read without the general pattern
@@ -57,8 +88,9 @@ class Reference:
         if source_kind not in SOURCE_KINDS:
             raise ValueError(f"source_kind must be one of {', '.join(SOURCE_KINDS)}, not '{source_kind}'")
         self.source_kind = source_kind
-        self.indicators = {r.code: r for r in conn.execute(
-            select(Indicator.id, Indicator.code, Indicator.unit, Indicator.breakdowns))}
+        self.indicators = {
+            r.code: r for r in conn.execute(select(Indicator.id, Indicator.code, Indicator.unit, Indicator.breakdowns))
+        }
         self.dimensions = {code: frozenset(r.breakdowns.split(",")) for code, r in self.indicators.items()}
         self.areas = {r.code: r.id for r in conn.execute(select(Area.id, Area.code))}
         self.area_names = {r.name: r.code for r in conn.execute(select(Area.name, Area.code))}
@@ -87,9 +119,11 @@ class Reference:
         pid = self.periods.get(p.code)
         if pid is None:
             self.before_insert()
-            pid = self.conn.execute(Period.__table__.insert().values(
-                code=p.code, kind=p.kind, start_date=p.start, end_date=p.end, label=p.label,
-                sort_key=p.sort_key)).inserted_primary_key[0]
+            pid = self.conn.execute(
+                Period.__table__.insert().values(
+                    code=p.code, kind=p.kind, start_date=p.start, end_date=p.end, label=p.label, sort_key=p.sort_key
+                )
+            ).inserted_primary_key[0]
             self.periods[p.code] = pid
         self.spelled[code] = (pid, p.code)
         return pid, p.code
@@ -113,8 +147,9 @@ def area_alias_table(conn: Connection) -> dict[str, str]:
     number. The codes themselves are not in it. Built from the area table (data_access cannot use the official
     reader's resolver, and the table holds what it knows)."""
     table: dict[str, str] = {}
-    for code, ons, dfe, former in conn.execute(select(Area.code, Area.ons_code, Area.dfe_number,
-                                                      Area.former_ons_codes)):
+    for code, ons, dfe, former in conn.execute(
+        select(Area.code, Area.ons_code, Area.dfe_number, Area.former_ons_codes)
+    ):
         # former ONS codes are space-separated; a joint DfE number reads "314 / 318"
         for alias in (ons, *(dfe or "").split("/"), *(former or "").split()):
             alias = (alias or "").strip()
@@ -175,8 +210,11 @@ def read_number(text: str, required: bool = False, percent_sign: bool = False) -
     try:
         return _number(text, percent_sign)
     except ValueError:
-        hint = " (suppressed figures such as 'c' cannot be imported: leave the row out)" \
-            if text.lower() in SUPPRESSED else ""
+        hint = (
+            " (suppressed figures such as 'c' cannot be imported: leave the row out)"
+            if text.lower() in SUPPRESSED
+            else ""
+        )
         raise Invalid(f"'{text}' is not a number; write digits such as 42 or 11.6{hint}") from None
 
 
@@ -242,29 +280,46 @@ def _figure(x: float) -> str:
 
 BREAKDOWN_PAIRED = RowRule(
     fails=lambda r: (r["breakdown_dimension"] == "") != (r["breakdown_value"] == ""),
-    error=lambda r: ("breakdown_value" if r["breakdown_dimension"] else "breakdown_dimension",
-                     "breakdown_dimension and breakdown_value are given together or both left empty"))
+    error=lambda r: (
+        "breakdown_value" if r["breakdown_dimension"] else "breakdown_dimension",
+        "breakdown_dimension and breakdown_value are given together or both left empty",
+    ),
+)
 BREAKDOWN_KNOWN = RowRule(  # judged only when the pair is complete (else BREAKDOWN_PAIRED says so)
     fails=lambda r: (r["breakdown_value"] != "") & r["breakdown_unknown"],
-    error=lambda r: ("breakdown_dimension", f"'{r['code']}' has no breakdown '{r['breakdown_dimension']}' (it has: "
-                                            f"{r['breakdowns'].replace(',', ', ') or 'none'})"))
+    error=lambda r: (
+        "breakdown_dimension",
+        f"'{r['code']}' has no breakdown '{r['breakdown_dimension']}' (it has: "
+        f"{r['breakdowns'].replace(',', ', ') or 'none'})",
+    ),
+)
 UNIT_MATCHES = RowRule(
     fails=lambda r: (r["unit"] != "") & (r["unit_of"] != "") & (r["unit"] != r["unit_of"]),
-    error=lambda r: ("unit", f"'{r['code']}' is measured in {r['unit_of']}, not {r['unit']}"))
+    error=lambda r: ("unit", f"'{r['code']}' is measured in {r['unit_of']}, not {r['unit']}"),
+)
 PERCENTAGE_RANGE = RowRule(  # NaN (no value) compares False: nothing to judge
     fails=lambda r: (r["unit_of"] == "percent") & ((r["value"] < 0) | (r["value"] > 100)),
-    error=lambda r: ("value", f"{_figure(r['value'])} is a percentage outside 0-100 (write 11.6 for 11.6%)"))
+    error=lambda r: ("value", f"{_figure(r['value'])} is a percentage outside 0-100 (write 11.6 for 11.6%)"),
+)
 NOT_NEGATIVE = RowRule(
     fails=lambda r: _within(r["unit_of"], NON_NEGATIVE_UNITS) & (r["value"] < 0),
-    error=lambda r: ("value", f"a {r['unit_of'].replace('_', ' ')} cannot be negative"))
+    error=lambda r: ("value", f"a {r['unit_of'].replace('_', ' ')} cannot be negative"),
+)
 STATUS_WITHOUT_VALUE = RowRule(  # a status says why there is no figure: never beside one
     fails=lambda r: (r["value_status"] != "") & (r["value"] == r["value"]),
-    error=lambda r: ("value_status", f"'{r['value_status']}' says there is no figure, but the value is "
-                                     f"{_figure(r['value'])}; leave one of them empty"))
+    error=lambda r: (
+        "value_status",
+        f"'{r['value_status']}' says there is no figure, but the value is "
+        f"{_figure(r['value'])}; leave one of them empty",
+    ),
+)
 NUMERATOR_WITHIN_DENOMINATOR = RowRule(  # a ratio (cases per social worker) is not a part of its denominator
     fails=lambda r: (r["unit_of"] != "ratio") & (r["numerator"] > r["denominator"]),
-    error=lambda r: ("numerator", f"numerator {_figure(r['numerator'])} is greater than denominator "
-                                  f"{_figure(r['denominator'])}"))
+    error=lambda r: (
+        "numerator",
+        f"numerator {_figure(r['numerator'])} is greater than denominator {_figure(r['denominator'])}",
+    ),
+)
 BREAKDOWN_RULES = (BREAKDOWN_PAIRED, BREAKDOWN_KNOWN, UNIT_MATCHES)  # judged after the codes, before the figures
 # judged after the figures
 FIGURE_RULES = (PERCENTAGE_RANGE, NOT_NEGATIVE, STATUS_WITHOUT_VALUE, NUMERATOR_WITHIN_DENOMINATOR)
@@ -295,18 +350,23 @@ def check_row(where: str, row: dict[str, str], ref: Reference, errors: Errors) -
     area_id = read("area", read_area, ref)
     period_id = read("period", read_period, ref)
     code, unit_of = text["indicator"], ind.unit if ind is not None else ""
-    values: dict[str, Any] = {"code": code, "unit_of": unit_of, "unit": text["unit"],
-                              "breakdowns": ind.breakdowns if ind is not None else "",
-                              "breakdown_dimension": text["breakdown_dimension"],
-                              "breakdown_value": text["breakdown_value"],
-                              "breakdown_unknown": not ref.has_breakdown(code, text["breakdown_dimension"])}
+    values: dict[str, Any] = {
+        "code": code,
+        "unit_of": unit_of,
+        "unit": text["unit"],
+        "breakdowns": ind.breakdowns if ind is not None else "",
+        "breakdown_dimension": text["breakdown_dimension"],
+        "breakdown_value": text["breakdown_value"],
+        "breakdown_unknown": not ref.has_breakdown(code, text["breakdown_dimension"]),
+    }
     judge(BREAKDOWN_RULES, values)
     status = read("value_status", read_value_status)
     # A row without a figure is accepted only when it says why (a known status); a wrong status is its own error.
     value_required = not text["value_status"]
     for column in ("value", "numerator", "denominator"):
-        got = read(column, read_number, column == "value" and value_required,
-                   column == "value" and unit_of == "percent")
+        got = read(
+            column, read_number, column == "value" and value_required, column == "value" and unit_of == "percent"
+        )
         values[column] = math.nan if got is None else got
     values["value_status"] = status or ""
     judge(FIGURE_RULES, values)
@@ -316,9 +376,23 @@ def check_row(where: str, row: dict[str, str], ref: Reference, errors: Errors) -
     rounded = read("rounded", read_derived)
     if len(errors.items) + errors.more > before:
         return None
-    return (ind.id, area_id, period_id, values["breakdown_dimension"], values["breakdown_value"],
-            _or_none(values["value"]), _or_none(values["numerator"]), _or_none(values["denominator"]),
-            text["source_document"], line, text["note"], derived, kind, status, rounded)
+    return (
+        ind.id,
+        area_id,
+        period_id,
+        values["breakdown_dimension"],
+        values["breakdown_value"],
+        _or_none(values["value"]),
+        _or_none(values["numerator"]),
+        _or_none(values["denominator"]),
+        text["source_document"],
+        line,
+        text["note"],
+        derived,
+        kind,
+        status,
+        rounded,
+    )
 
 
 def _or_none(x: float) -> float | None:
@@ -335,8 +409,9 @@ def blank_or_template(row: dict[str, str]) -> str | None:
     return None
 
 
-def count_and_check(where: str, row: dict[str, str], ref: Reference, errors: Errors,
-                    result: ImportResult) -> tuple | None:
+def count_and_check(
+    where: str, row: dict[str, str], ref: Reference, errors: Errors, result: ImportResult
+) -> tuple | None:
     """What both paths do with a row: pass over a blank one, count and pass over an unfilled template row, and
     count and check any other (None when it is wrong or passed over)."""
     kind = blank_or_template(row)
@@ -373,8 +448,9 @@ class _Column:
         return np.array([fn(v) for v in self.values], dtype=dtype)[self.at] if self.values else np.empty(0, dtype)
 
 
-def check_frame(first: int, frame: pd.DataFrame, ref: Reference, errors: Errors,
-                result: ImportResult) -> tuple[dict[str, list], list[tuple]]:
+def check_frame(
+    first: int, frame: pd.DataFrame, ref: Reference, errors: Errors, result: ImportResult
+) -> tuple[dict[str, list], list[tuple]]:
     """Check a frame of CSV text cells (row numbers from `first`) a column at a time.
 
     Returns the staging columns of the rows that break no rule, and the staging rows of the others that
@@ -400,12 +476,14 @@ def check_frame(first: int, frame: pd.DataFrame, ref: Reference, errors: Errors,
         ok &= column.ok
     code = indicator.map(lambda v: "" if v is None else v.code)
     values: dict[str, Any] = {
-        "code": code, "unit_of": indicator.map(lambda v: "" if v is None else v.unit),
+        "code": code,
+        "unit_of": indicator.map(lambda v: "" if v is None else v.unit),
         "unit": _Column(cells("unit"), str).map(),
         "breakdown_dimension": _Column(cells("breakdown_dimension"), str).map(),
         "breakdown_value": _Column(cells("breakdown_value"), str).map(),
         **{c: column.map(lambda v: math.nan if v is None else v, np.float64) for c, column in figures.items()},
-        "value_status": status.map(lambda v: v or "")}
+        "value_status": status.map(lambda v: v or ""),
+    }
     ok &= ~(np.isnan(values["value"]) & (values["value_status"] == ""))  # neither a figure nor why not
     dim = values["breakdown_dimension"]
     values["breakdown_unknown"] = np.zeros(n, dtype=bool)
@@ -413,16 +491,16 @@ def check_frame(first: int, frame: pd.DataFrame, ref: Reference, errors: Errors,
         code_at, codes = pd.factorize(code)
         dim_at, dims = pd.factorize(dim)
         pair_at, pairs = pd.factorize(code_at.astype(np.int64) * len(dims) + dim_at)
-        values["breakdown_unknown"] = np.array([not ref.has_breakdown(codes[p // len(dims)], dims[p % len(dims)])
-                                            for p in pairs], dtype=bool)[pair_at]
+        values["breakdown_unknown"] = np.array(
+            [not ref.has_breakdown(codes[p // len(dims)], dims[p % len(dims)]) for p in pairs], dtype=bool
+        )[pair_at]
     with np.errstate(invalid="ignore"):
         for rule in (*BREAKDOWN_RULES, *FIGURE_RULES):
             ok &= np.logical_not(rule.fails(values))
 
     rows: list[tuple] = []
     for i in np.flatnonzero(~ok):
-        checked = count_and_check(f"row {first + i}", {c: frame[c].iat[i] for c in frame.columns}, ref, errors,
-                                  result)
+        checked = count_and_check(f"row {first + i}", {c: frame[c].iat[i] for c in frame.columns}, ref, errors, result)
         if checked is not None:
             rows.append((first + int(i), *checked, None))
     result.rows += int(ok.sum())

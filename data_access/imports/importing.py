@@ -27,8 +27,13 @@ CHUNK = 5000  # rows per write to the staging table (row-by-row reader)
 AlsoInTransaction = Callable[[Connection, ImportResult], None]
 
 
-def stage_rows(staging: Staging, records: Iterator[tuple[str, dict[str, str]]], ref: Reference, errors: Errors,
-               result: ImportResult) -> None:
+def stage_rows(
+    staging: Staging,
+    records: Iterator[tuple[str, dict[str, str]]],
+    ref: Reference,
+    errors: Errors,
+    result: ImportResult,
+) -> None:
     """The row-by-row reader: check each row and stage it (rownum counts the rows, row_where says where)."""
     chunk: list[tuple] = []
     for where, row in records:
@@ -42,8 +47,14 @@ def stage_rows(staging: Staging, records: Iterator[tuple[str, dict[str, str]]], 
         staging.write(chunk)
 
 
-def stage_frames(staging: Staging, path: Path, ref: Reference, errors: Errors, result: ImportResult,
-                 progress: Callable[[int], None] | None) -> None:
+def stage_frames(
+    staging: Staging,
+    path: Path,
+    ref: Reference,
+    errors: Errors,
+    result: ImportResult,
+    progress: Callable[[int], None] | None,
+) -> None:
     """The column-at-a-time reader (CSV): check each frame and stage it (rownum is the CSV row number)."""
     for first, frame in read_csv_frames(path, progress):
         columns, rows = check_frame(first, frame, ref, errors, result)
@@ -55,9 +66,16 @@ def stage_frames(staging: Staging, path: Path, ref: Reference, errors: Errors, r
             staging.write(rows)
 
 
-def import_file(path: Path | str, *, dry_run: bool = False, actor: str = "",
-                progress: Callable[[int], None] | None = None, row_by_row: bool = False,
-                also: AlsoInTransaction | None = None, source_kind: str = "partner") -> ImportResult:
+def import_file(
+    path: Path | str,
+    *,
+    dry_run: bool = False,
+    actor: str = "",
+    progress: Callable[[int], None] | None = None,
+    row_by_row: bool = False,
+    also: AlsoInTransaction | None = None,
+    source_kind: str = "partner",
+) -> ImportResult:
     """Import a dataset file. Raise ImportRejected (and change nothing) if any row is wrong.
 
     `source_kind` is the kind of source of every row whose `source_kind` cell is empty (data_access.models
@@ -94,12 +112,16 @@ def import_file(path: Path | str, *, dry_run: bool = False, actor: str = "",
             if not errors:
                 find_duplicates(conn, errors)
             errors.raise_if_any()
-            run_id = conn.execute(ImportRun.__table__.insert().values(
-                filename=path.name, actor=actor, started_at=utcnow())).inserted_primary_key[0]
+            run_id = conn.execute(
+                ImportRun.__table__.insert().values(filename=path.name, actor=actor, started_at=utcnow())
+            ).inserted_primary_key[0]
             result.added, result.updated = merge(conn, run_id, result.rows)
             result.unchanged = result.rows - result.added - result.updated
-            conn.execute(ImportRun.__table__.update().where(ImportRun.id == run_id).values(
-                added=result.added, updated=result.updated, unchanged=result.unchanged))
+            conn.execute(
+                ImportRun.__table__.update()
+                .where(ImportRun.id == run_id)
+                .values(added=result.added, updated=result.updated, unchanged=result.unchanged)
+            )
             touch_dataset(conn)
             conn.exec_driver_sql("DROP TABLE IF EXISTS import_staging")
             if also is not None:

@@ -31,8 +31,17 @@ _TEXT_COLUMNS = ("breakdown_dimension", "breakdown_value", "source_document", "n
 # Figures of different kinds of source for the same indicator, area, period and breakdown are different rows:
 # an import of one kind never matches, updates or replaces another kind's figure.
 _KEY = ("indicator_id", "area_id", "period_id", "breakdown_dimension", "breakdown_value", "source_kind")
-_DATA = ("value", "value_status", "rounded", "numerator", "denominator", "source_document", "source_line", "note",
-         "derived")
+_DATA = (
+    "value",
+    "value_status",
+    "rounded",
+    "numerator",
+    "denominator",
+    "source_document",
+    "source_line",
+    "note",
+    "derived",
+)
 
 
 def _create_staging(conn: Connection) -> None:
@@ -41,7 +50,8 @@ def _create_staging(conn: Connection) -> None:
         "CREATE TEMPORARY TABLE import_staging (rownum INTEGER, indicator_id INTEGER, area_id INTEGER, "
         "period_id INTEGER, breakdown_dimension VARCHAR(64), breakdown_value VARCHAR(128), value FLOAT, "
         "numerator FLOAT, denominator FLOAT, source_document VARCHAR(255), source_line INTEGER, note TEXT, "
-        "derived BOOLEAN, source_kind VARCHAR(16), value_status VARCHAR(32), rounded BOOLEAN, row_where VARCHAR(120))")
+        "derived BOOLEAN, source_kind VARCHAR(16), value_status VARCHAR(32), rounded BOOLEAN, row_where VARCHAR(120))"
+    )
 
 
 class Staging:
@@ -60,15 +70,19 @@ class Staging:
         if self.conn.dialect.name != "postgresql":
             marks = ", ".join("?" * len(STAGING_COLS))
             self.conn.connection.driver_connection.executemany(
-                f"INSERT INTO import_staging ({', '.join(STAGING_COLS)}) VALUES ({marks})", rows)
+                f"INSERT INTO import_staging ({', '.join(STAGING_COLS)}) VALUES ({marks})", rows
+            )
             return
         if self._copy is None:
             self._stack = ExitStack()
             cur = self._stack.enter_context(self.conn.connection.driver_connection.cursor())
             # Empty text cells stay empty strings (FORCE_NOT_NULL); other empty cells are NULL.
-            self._copy = self._stack.enter_context(cur.copy(
-                f"COPY import_staging ({', '.join(STAGING_COLS)}) FROM STDIN "
-                f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(_TEXT_COLUMNS)}))"))
+            self._copy = self._stack.enter_context(
+                cur.copy(
+                    f"COPY import_staging ({', '.join(STAGING_COLS)}) FROM STDIN "
+                    f"(FORMAT csv, FORCE_NOT_NULL ({', '.join(_TEXT_COLUMNS)}))"
+                )
+            )
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows(rows)  # the csv module, in C
         self._copy.write(buf.getvalue())
@@ -105,8 +119,9 @@ def _is_bulk_load(conn: Connection, staged: int) -> bool:
     if conn.dialect.name != "postgresql" or staged < BULK_MIN_ROWS:
         return False
     # Counting stops at staged/2 + 1 rows: cheap whatever the size of the table.
-    existing = conn.execute(text("SELECT count(*) FROM (SELECT 1 FROM observation LIMIT :n) AS o"),
-                            {"n": staged // 2 + 1}).scalar_one()
+    existing = conn.execute(
+        text("SELECT count(*) FROM (SELECT 1 FROM observation LIMIT :n) AS o"), {"n": staged // 2 + 1}
+    ).scalar_one()
     return existing <= staged // 2
 
 
@@ -114,19 +129,26 @@ def _drop_for_bulk_load(conn: Connection) -> list[str]:
     """Drop the observation table's secondary indexes and foreign keys; return the SQL that makes them again,
     read from the catalogue, so they come back exactly as the migrations made them. The primary key and the
     unique key stay. In the import's transaction: a failure anywhere puts them back as they were."""
-    fks = conn.execute(text(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = 'observation'::regclass AND contype = 'f' ORDER BY conname")).all()
-    indexes = conn.execute(text(
-        "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-        "WHERE x.indrelid = 'observation'::regclass AND NOT x.indisprimary AND NOT x.indisunique "
-        "ORDER BY i.relname")).all()
+    fks = conn.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'observation'::regclass AND contype = 'f' ORDER BY conname"
+        )
+    ).all()
+    indexes = conn.execute(
+        text(
+            "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = 'observation'::regclass AND NOT x.indisprimary AND NOT x.indisunique "
+            "ORDER BY i.relname"
+        )
+    ).all()
     for name, _ in fks:
         conn.exec_driver_sql(f'ALTER TABLE observation DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    return ([definition for _, definition in indexes]
-            + [f'ALTER TABLE observation ADD CONSTRAINT "{name}" {definition}' for name, definition in fks])
+    return [definition for _, definition in indexes] + [
+        f'ALTER TABLE observation ADD CONSTRAINT "{name}" {definition}' for name, definition in fks
+    ]
 
 
 def merge(conn: Connection, run_id: int, staged: int) -> tuple[int, int]:
@@ -136,22 +158,34 @@ def merge(conn: Connection, run_id: int, staged: int) -> tuple[int, int]:
     differs = " OR ".join(f"o.{c} {'IS DISTINCT FROM' if pg else 'IS NOT'} s.{c}" for c in _DATA)
     on = " AND ".join(f"o.{c} = s.{c}" for c in _KEY)
     now = utcnow()
-    conn.execute(text(
-        "INSERT INTO observation_history (observation_id, value, value_status, rounded, numerator, denominator, "
-        "source_document, source_line, note, replaced_at, import_run_id) "
-        f"SELECT o.id, o.value, o.value_status, o.rounded, o.numerator, o.denominator, o.source_document, "
-        f"o.source_line, o.note, :now, :run "
-        f"FROM observation o JOIN import_staging s ON {on} WHERE {differs}"), {"now": now, "run": run_id})
-    updated = conn.execute(text(
-        f"UPDATE observation AS o SET {', '.join(f'{c} = s.{c}' for c in _DATA)}, updated_at = :now "
-        f"FROM import_staging AS s WHERE {on} AND ({differs})"), {"now": now}).rowcount
+    conn.execute(
+        text(
+            "INSERT INTO observation_history (observation_id, value, value_status, rounded, numerator, denominator, "
+            "source_document, source_line, note, replaced_at, import_run_id) "
+            f"SELECT o.id, o.value, o.value_status, o.rounded, o.numerator, o.denominator, o.source_document, "
+            f"o.source_line, o.note, :now, :run "
+            f"FROM observation o JOIN import_staging s ON {on} WHERE {differs}"
+        ),
+        {"now": now, "run": run_id},
+    )
+    updated = conn.execute(
+        text(
+            f"UPDATE observation AS o SET {', '.join(f'{c} = s.{c}' for c in _DATA)}, updated_at = :now "
+            f"FROM import_staging AS s WHERE {on} AND ({differs})"
+        ),
+        {"now": now},
+    ).rowcount
     rebuild = _drop_for_bulk_load(conn) if _is_bulk_load(conn, staged) else []
-    added = conn.execute(text(
-        f"INSERT INTO observation ({', '.join(_KEY + _DATA)}, updated_at) "
-        f"SELECT {', '.join('s.' + c for c in _KEY + _DATA)}, :now FROM import_staging s "
-        f"WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE {on}) "
-        # In key order, new rows go into the observation indexes page by page rather than at random.
-        f"ORDER BY {', '.join('s.' + c for c in _KEY)}"), {"now": now}).rowcount
+    added = conn.execute(
+        text(
+            f"INSERT INTO observation ({', '.join(_KEY + _DATA)}, updated_at) "
+            f"SELECT {', '.join('s.' + c for c in _KEY + _DATA)}, :now FROM import_staging s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE {on}) "
+            # In key order, new rows go into the observation indexes page by page rather than at random.
+            f"ORDER BY {', '.join('s.' + c for c in _KEY)}"
+        ),
+        {"now": now},
+    ).rowcount
     for statement in rebuild:
         conn.exec_driver_sql(statement)
     return added, updated
@@ -161,16 +195,24 @@ def find_duplicates(conn: Connection, errors: Errors) -> None:
     """Note an error for every figure the file gives twice (same indicator, area, period, breakdown and kind)."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("ANALYZE import_staging")  # a temporary table has no statistics until asked
-    rows = conn.execute(text(
-        f"SELECT MIN(rownum), MAX(rownum), COUNT(*) FROM import_staging GROUP BY {', '.join(_KEY)} "
-        f"HAVING COUNT(*) > 1 ORDER BY MIN(rownum) LIMIT {MAX_ERRORS}")).all()
+    rows = conn.execute(
+        text(
+            f"SELECT MIN(rownum), MAX(rownum), COUNT(*) FROM import_staging GROUP BY {', '.join(_KEY)} "
+            f"HAVING COUNT(*) > 1 ORDER BY MIN(rownum) LIMIT {MAX_ERRORS}"
+        )
+    ).all()
     for first, last, n in rows:
-        found = conn.execute(text("SELECT rownum, row_where FROM import_staging WHERE rownum IN (:a, :b) "
-                                  "ORDER BY rownum"), {"a": first, "b": last}).all()
+        found = conn.execute(
+            text("SELECT rownum, row_where FROM import_staging WHERE rownum IN (:a, :b) ORDER BY rownum"),
+            {"a": first, "b": last},
+        ).all()
         wf, wl = (where or f"row {rownum}" for rownum, where in found)
-        errors.add(wl, "indicator, area, period, breakdown",
-                   f"repeats the figure of {wf} (same indicator, area, period and breakdown"
-                   f"{f'; {n} rows in all' if n > 2 else ''}); keep one row per figure")
+        errors.add(
+            wl,
+            "indicator, area, period, breakdown",
+            f"repeats the figure of {wf} (same indicator, area, period and breakdown"
+            f"{f'; {n} rows in all' if n > 2 else ''}); keep one row per figure",
+        )
 
 
 def touch_dataset(conn: Connection) -> None:

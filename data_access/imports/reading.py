@@ -19,13 +19,27 @@ import pandas as pd
 
 from data_access.imports.report import ImportRejected, RowError
 
-COLUMNS = ["indicator", "area", "period", "breakdown_dimension", "breakdown_value", "value", "numerator",
-           "denominator", "unit", "source_document", "source_line", "note", "derived", "source_kind", "value_status",
-           "rounded"]  # the last three are optional: empty means the import's kind, a figure, not rounded
+COLUMNS = [
+    "indicator",
+    "area",
+    "period",
+    "breakdown_dimension",
+    "breakdown_value",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "source_document",
+    "source_line",
+    "note",
+    "derived",
+    "source_kind",
+    "value_status",
+    "rounded",
+]  # the last three are optional: empty means the import's kind, a figure, not rounded
 REQUIRED = ["indicator", "area", "period", "value"]
 FRAME_ROWS = 100_000  # rows per frame (column-at-a-time reader): bounded memory, few round trips
 PROGRESS_LINES = 1000
-
 
 
 def _normalise_header(h: object) -> str:
@@ -37,20 +51,34 @@ def file_kind(path: Path) -> str:
     if not path.is_file():
         raise ImportRejected([RowError("file", "", f"{path} does not exist")])
     if path.stat().st_size == 0:
-        raise ImportRejected([RowError("file", "", "the file is empty; export a dataset or fill in the "
-                                                   "template (board-dashboard template) and try again")])
+        raise ImportRejected(
+            [
+                RowError(
+                    "file",
+                    "",
+                    "the file is empty; export a dataset or fill in the "
+                    "template (board-dashboard template) and try again",
+                )
+            ]
+        )
     with path.open("rb") as f:
         head = f.read(8192)
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if b"\x00" in head:
-        raise ImportRejected([RowError("file", "", "this is not a CSV or XLSX file (it contains binary data); "
-                                                   "save the data as 'CSV UTF-8' or .xlsx")])
+        raise ImportRejected(
+            [
+                RowError(
+                    "file",
+                    "",
+                    "this is not a CSV or XLSX file (it contains binary data); save the data as 'CSV UTF-8' or .xlsx",
+                )
+            ]
+        )
     return "csv"
 
 
-def read_records(path: Path, progress: Callable[[int], None] | None = None
-                 ) -> Iterator[tuple[str, dict[str, str]]]:
+def read_records(path: Path, progress: Callable[[int], None] | None = None) -> Iterator[tuple[str, dict[str, str]]]:
     """Yield (where, row) for every data row of a CSV or XLSX file, one row at a time; raise ImportRejected for
     unreadable files."""
     path = Path(path)
@@ -71,8 +99,16 @@ def _utf8_lines(raw: io.BufferedReader, progress: Callable[[int], None] | None) 
         try:
             s = b.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise ImportRejected([RowError(f"line {i}", "", f"the file is not UTF-8 (byte 0x{b[e.start]:02x} "
-                                           "cannot be read); in Excel use 'Save as: CSV UTF-8'")]) from None
+            raise ImportRejected(
+                [
+                    RowError(
+                        f"line {i}",
+                        "",
+                        f"the file is not UTF-8 (byte 0x{b[e.start]:02x} "
+                        "cannot be read); in Excel use 'Save as: CSV UTF-8'",
+                    )
+                ]
+            ) from None
         yield s.lstrip("\ufeff") if i == 1 else s
     if progress and done:
         progress(done)
@@ -130,9 +166,18 @@ def read_csv_frames(path: Path, progress: Callable[[int], None] | None) -> Itera
         first = 2
         try:
             # usecols: cells beyond the header's are left out, as the row-by-row reader leaves them out
-            for frame in pd.read_csv(raw, header=0, names=columns, usecols=range(len(columns)), dtype=str,
-                                     na_filter=False, skip_blank_lines=False, chunksize=FRAME_ROWS,
-                                     encoding="utf-8", engine="c"):
+            for frame in pd.read_csv(
+                raw,
+                header=0,
+                names=columns,
+                usecols=range(len(columns)),
+                dtype=str,
+                na_filter=False,
+                skip_blank_lines=False,
+                chunksize=FRAME_ROWS,
+                encoding="utf-8",
+                engine="c",
+            ):
                 yield first, frame.reset_index(drop=True)
                 first += len(frame)
                 if progress:
@@ -151,8 +196,9 @@ def _read_xlsx(path: Path, progress: Callable[[int], None] | None) -> Iterator[t
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        raise ImportRejected([RowError("file", "", f"the workbook cannot be opened ({e}); save it again as "
-                                                   ".xlsx")]) from None
+        raise ImportRejected(
+            [RowError("file", "", f"the workbook cannot be opened ({e}); save it again as .xlsx")]
+        ) from None
     try:
         found = False
         for ws in wb.worksheets:
@@ -171,8 +217,16 @@ def _read_xlsx(path: Path, progress: Callable[[int], None] | None) -> Iterator[t
                     continue
                 yield f"sheet '{ws.title}', row {n}", dict(zip(names, values, strict=False))
         if not found:
-            raise ImportRejected([RowError("file", "", "no sheet has an 'indicator' column; use the template "
-                                                       "(board-dashboard template) or the export format")])
+            raise ImportRejected(
+                [
+                    RowError(
+                        "file",
+                        "",
+                        "no sheet has an 'indicator' column; use the template "
+                        "(board-dashboard template) or the export format",
+                    )
+                ]
+            )
     finally:
         wb.close()
 
@@ -188,9 +242,16 @@ def _cell_text(c: object) -> str:
 def _check_header(names: list[str], where: str) -> None:
     missing = [c for c in REQUIRED if c not in names]
     if missing:
-        raise ImportRejected([RowError(where, ", ".join(missing),
-                                       f"missing required column{'s' if len(missing) > 1 else ''}; the header "
-                                       f"must include {', '.join(REQUIRED)} (see board-dashboard export)")])
+        raise ImportRejected(
+            [
+                RowError(
+                    where,
+                    ", ".join(missing),
+                    f"missing required column{'s' if len(missing) > 1 else ''}; the header "
+                    f"must include {', '.join(REQUIRED)} (see board-dashboard export)",
+                )
+            ]
+        )
     dupes = sorted({n for n in names if n and names.count(n) > 1})
     if dupes:
         raise ImportRejected([RowError(where, ", ".join(dupes), "column named twice")])

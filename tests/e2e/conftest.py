@@ -20,16 +20,25 @@ from tests.e2e.helpers import slug, watch_network
 from tests.servers import running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 NORMAL = {"width": 1366, "height": 768}
 MEETING = {"width": 1920, "height": 1080}
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"
 DOC_MAX_HEIGHT = 1000  # docs/ copies are cropped so that each PNG stays small
 BROWSER_REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
-MISSING_MESSAGE = (f"END-TO-END TESTS SKIPPED: no Chromium at {CHROMIUM}. Install it (apt-get install chromium) "
-                   "to run the real-browser tests; set REQUIRE_BROWSER=1 to make its absence a failure.")
+MISSING_MESSAGE = (
+    f"END-TO-END TESTS SKIPPED: no Chromium at {CHROMIUM}. Install it (apt-get install chromium) "
+    "to run the real-browser tests; set REQUIRE_BROWSER=1 to make its absence a failure."
+)
 
 
 def browser_available() -> bool:
@@ -93,8 +102,10 @@ class ConsoleWatch:
     errors: list[str] = field(default_factory=list)
 
     def attach(self, page) -> None:
-        page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text} ({page.url})")
-                if m.type == "error" else None)
+        page.on(
+            "console",
+            lambda m: self.errors.append(f"console {m.type}: {m.text} ({page.url})") if m.type == "error" else None,
+        )
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e} ({page.url})"))
 
 
@@ -170,10 +181,16 @@ def shoot():
         if doc and os.environ.get("UPDATE_SCREENSHOTS") == "1":
             DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             width = page.viewport_size["width"]
-            height = min(max(DOC_MAX_HEIGHT, page.viewport_size["height"]),
-                         page.evaluate("document.documentElement.scrollHeight"))
-            page.screenshot(path=str(DOC_SCREENSHOTS / f"{doc}.png"), full_page=True, animations="disabled",
-                            clip={"x": 0, "y": 0, "width": width, "height": height})
+            height = min(
+                max(DOC_MAX_HEIGHT, page.viewport_size["height"]),
+                page.evaluate("document.documentElement.scrollHeight"),
+            )
+            page.screenshot(
+                path=str(DOC_SCREENSHOTS / f"{doc}.png"),
+                full_page=True,
+                animations="disabled",
+                clip={"x": 0, "y": 0, "width": width, "height": height},
+            )
         return path
 
     return _shoot

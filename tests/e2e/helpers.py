@@ -108,8 +108,11 @@ def click_point(page, graph, point: dict, panel: str = "#drill-panel", tries: in
         time.sleep(0.15 * (attempt + 1))
         page.mouse.click(x, y)
         try:
-            page.wait_for_function("([sel, before]) => document.querySelector(sel).innerText !== before",
-                                   arg=[panel, before], timeout=4_000)
+            page.wait_for_function(
+                "([sel, before]) => document.querySelector(sel).innerText !== before",
+                arg=[panel, before],
+                timeout=4_000,
+            )
             settle(page)
             # Off the chart, so that its hover label does not cover what a screenshot should show.
             page.mouse.move(4, page.viewport_size["height"] - 4)
@@ -164,7 +167,10 @@ def open_first_drill_point(page) -> str:
     button = page.locator(".chart-table[open] .drill-point").first
     button.focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("([sel, before]) => document.querySelector(sel).innerText !== before",
-                           arg=["#drill-panel", before], timeout=15_000)
+    page.wait_for_function(
+        "([sel, before]) => document.querySelector(sel).innerText !== before",
+        arg=["#drill-panel", before],
+        timeout=15_000,
+    )
     settle(page)
     return page.inner_text("#drill-panel")

@@ -37,8 +37,10 @@ def describe(violations: list[dict]) -> str:
     out = []
     for v in violations:
         nodes = v.get("nodes", [])
-        where = "; ".join(" ".join(n.get("target", [])) if isinstance(n.get("target"), list) else str(n.get("target"))
-                          for n in nodes[:5])
+        where = "; ".join(
+            " ".join(n.get("target", [])) if isinstance(n.get("target"), list) else str(n.get("target"))
+            for n in nodes[:5]
+        )
         more = f" (and {len(nodes) - 5} more)" if len(nodes) > 5 else ""
         first = (nodes[0].get("failureSummary") or "").replace("\n", " ") if nodes else ""
         out.append(f"[{v['impact']}] {v['id']}: {v['help']} -> {where}{more}\n      {first}\n      {v['helpUrl']}")
@@ -59,10 +61,16 @@ def test_axe_finds_no_serious_or_critical_violation(page, axe, name):
         clickable = [(g, p) for g in graphs(page) for p in chart_points(g) if p["kind"] == "bar"]
         assert clickable
         assert "By " in click_point(page, *clickable[-1])
-    results = axe.run(page, options={"resultTypes": ["violations"],
-                                     "runOnly": {"type": "tag",
-                                                 "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
-                                                            "wcag22aa", "best-practice"]}})
+    results = axe.run(
+        page,
+        options={
+            "resultTypes": ["violations"],
+            "runOnly": {
+                "type": "tag",
+                "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+            },
+        },
+    )
     violations = results.response["violations"]
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, f"axe-core on {PAGES[name]}:\n  {describe(blocking)}"
@@ -100,8 +108,11 @@ _STYLE_JS = """(el) => {
   return JSON.stringify([ring, s.boxShadow, s.backgroundColor, s.color, s.borderColor, s.textDecorationLine]);
 }"""
 
-_ACTIVE_JS = """() => {
-  const styleOf = """ + _STYLE_JS + """;
+_ACTIVE_JS = (
+    """() => {
+  const styleOf = """
+    + _STYLE_JS
+    + """;
   const el = document.activeElement;
   if (!el || el === document.body) return null;
   if (!el.dataset.e2eSeen) el.dataset.e2eSeen = String(document.querySelectorAll('[data-e2e-seen]').length);
@@ -110,6 +121,7 @@ _ACTIVE_JS = """() => {
           tag: el.tagName.toLowerCase(), text: (el.innerText || el.value || '').trim().slice(0, 40),
           style: styleOf(el)};
 }"""
+)
 
 
 def tab_through(page, limit: int) -> list[dict]:

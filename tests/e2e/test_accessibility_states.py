@@ -45,8 +45,15 @@ ANSWERED = "What is the plan to fill the CAIT vacancies before the next board?"
 
 
 def _cli(env: dict, *args: str, input: str | None = None) -> None:
-    r = subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env={**os.environ, **env},
-                       capture_output=True, text=True, input=input, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "dashboard", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
 
 
@@ -70,11 +77,19 @@ def server(board_env):
 @pytest.fixture(scope="module")
 def registered_pages(board_env) -> list[dict]:
     """Dash's page registry as the app builds it: module, name and an address to visit for each page."""
-    code = ("import json, dash\nfrom dashboard.web.app import create_app\ncreate_app()\n"
-            "print(json.dumps([{k: p.get(k) for k in ('module', 'name', 'path', 'path_template')}"
-            " for p in dash.page_registry.values()]))")
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **board_env},
-                       capture_output=True, text=True, timeout=300)
+    code = (
+        "import json, dash\nfrom dashboard.web.app import create_app\ncreate_app()\n"
+        "print(json.dumps([{k: p.get(k) for k in ('module', 'name', 'path', 'path_template')}"
+        " for p in dash.page_registry.values()]))"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **board_env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     pages = json.loads(r.stdout.strip().splitlines()[-1])
     for p in pages:
@@ -149,8 +164,9 @@ def challenges_raised(browser, server):
 
 
 @pytest.mark.parametrize("role", list(USERS))
-def test_every_registered_page_has_no_wcag_violation_for_each_role(browser, console, server, axe, role,
-                                                                    registered_pages, challenges_raised):
+def test_every_registered_page_has_no_wcag_violation_for_each_role(
+    browser, console, server, axe, role, registered_pages, challenges_raised
+):
     """Write controls differ by role (forms, raise and dismiss buttons, the children behind a figure)."""
     ctx, page = sign_in(browser, console, server, USERS[role], PASSWORD, NORMAL)
     try:
@@ -160,8 +176,9 @@ def test_every_registered_page_has_no_wcag_violation_for_each_role(browser, cons
         ctx.close()
 
 
-def test_every_registered_page_has_no_wcag_violation_in_meeting_mode(browser, console, server, axe,
-                                                                     registered_pages, challenges_raised):
+def test_every_registered_page_has_no_wcag_violation_in_meeting_mode(
+    browser, console, server, axe, registered_pages, challenges_raised
+):
     ctx, page = sign_in(browser, console, server, USERS["chair"], PASSWORD, MEETING)
     try:
         found = _check_pages(axe, page, registered_pages, query="?meeting=1", state="in meeting mode")
@@ -173,7 +190,8 @@ def test_every_registered_page_has_no_wcag_violation_in_meeting_mode(browser, co
 
 @pytest.mark.parametrize("role", ["contributor", "chair", "viewer"])
 def test_the_challenge_log_with_drafts_and_a_selected_challenge_has_no_wcag_violation(
-        browser, console, server, axe, role, challenges_raised):
+    browser, console, server, axe, role, challenges_raised
+):
     ctx, page = sign_in(browser, console, server, USERS[role], PASSWORD, NORMAL)
     try:
         _visit(page, "/challenges")
@@ -190,8 +208,9 @@ def test_the_challenge_log_with_drafts_and_a_selected_challenge_has_no_wcag_viol
         ctx.close()
 
 
-def test_every_domain_page_with_its_drill_panel_open_has_no_wcag_violation(browser, console, server, axe,
-                                                                            registered_pages):
+def test_every_domain_page_with_its_drill_panel_open_has_no_wcag_violation(
+    browser, console, server, axe, registered_pages
+):
     ctx, page = sign_in(browser, console, server, USERS["viewer"], PASSWORD, NORMAL)
     domains = [p for p in registered_pages if p["module"].startswith("domain_")]
     assert domains
@@ -219,7 +238,8 @@ _ORDER_JS = """() => [...document.querySelectorAll('[tabindex]')]
 
 @pytest.mark.parametrize("meeting", [False, True], ids=["normal", "meeting-mode"])
 def test_a_keyboard_walk_reaches_every_control_of_every_page_in_reading_order_with_a_visible_focus(
-        browser, console, server, registered_pages, meeting):
+    browser, console, server, registered_pages, meeting
+):
     """Signed in as the chair (the most controls). Tab order is the reading order: no positive tabindex, and the
     controls are reached in the order they stand in the page."""
     ctx, page = sign_in(browser, console, server, USERS["chair"], PASSWORD, MEETING if meeting else NORMAL)
@@ -247,8 +267,9 @@ def test_a_keyboard_walk_reaches_every_control_of_every_page_in_reading_order_wi
                 problems.append(f"{where}: the focus goes back up the page: {pairs}")
             after = unfocused_styles(page)
             judged = [s for s in stops if s["seen"] in after]
-            invisible = [f'{s["tag"]} "{s["text"]}"' for s in judged
-                         if not focus_is_visible(s["style"], after[s["seen"]])]
+            invisible = [
+                f'{s["tag"]} "{s["text"]}"' for s in judged if not focus_is_visible(s["style"], after[s["seen"]])
+            ]
             if invisible:
                 problems.append(f"{where}: no visible focus on {invisible}")
         assert not problems, "\n".join(problems)

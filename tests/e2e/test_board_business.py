@@ -38,9 +38,13 @@ def server(board_env):
 
 
 def _axe_clean(page) -> None:
-    results = Axe().run(page, options={"resultTypes": ["violations"],
-                                       "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
-                                                                             "wcag21aa", "best-practice"]}})
+    results = Axe().run(
+        page,
+        options={
+            "resultTypes": ["violations"],
+            "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+        },
+    )
     blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
     assert not blocking, f"axe-core on {page.url}:\n  {describe(blocking)}"
 
@@ -104,17 +108,63 @@ def test_a_third_absence_turns_the_police_red_with_a_drafted_escalation(browser,
         ctx.close()
 
 
-def test_a_police_representative_evidences_only_police_actions_and_the_chair_signs_off(browser, console, server,
-                                                                                         board_env):
+def test_a_police_representative_evidences_only_police_actions_and_the_chair_signs_off(
+    browser, console, server, board_env
+):
     _cli(board_env, "user", "add", "pat", "--role", "contributor", "--password-stdin", input=PASSWORD + "\n")
-    _cli(board_env, "board", "add-representative", "--board", "havering", "--agency", POLICE, "--name", "Pat Police",
-         "--role-title", "Detective Inspector", "--user", "pat")
-    _cli(board_env, "board", "add-action", "--board", "havering", "--reference", "S11-POL-1", "--source-kind",
-         "section11", "--source", "Section 11 audit 2016", "--agency", POLICE, "--text",
-         "Attend every strategy meeting.", "--due", "2016-10-31")
-    _cli(board_env, "board", "add-action", "--board", "havering", "--reference", "S11-HEA-1", "--source-kind",
-         "section11", "--source", "Section 11 audit 2016", "--agency", HEALTH, "--text",
-         "Level 3 training to 85%.", "--due", "2099-03-31")
+    _cli(
+        board_env,
+        "board",
+        "add-representative",
+        "--board",
+        "havering",
+        "--agency",
+        POLICE,
+        "--name",
+        "Pat Police",
+        "--role-title",
+        "Detective Inspector",
+        "--user",
+        "pat",
+    )
+    _cli(
+        board_env,
+        "board",
+        "add-action",
+        "--board",
+        "havering",
+        "--reference",
+        "S11-POL-1",
+        "--source-kind",
+        "section11",
+        "--source",
+        "Section 11 audit 2016",
+        "--agency",
+        POLICE,
+        "--text",
+        "Attend every strategy meeting.",
+        "--due",
+        "2016-10-31",
+    )
+    _cli(
+        board_env,
+        "board",
+        "add-action",
+        "--board",
+        "havering",
+        "--reference",
+        "S11-HEA-1",
+        "--source-kind",
+        "section11",
+        "--source",
+        "Section 11 audit 2016",
+        "--agency",
+        HEALTH,
+        "--text",
+        "Level 3 training to 85%.",
+        "--due",
+        "2099-03-31",
+    )
     ctx, page = _signed_in(browser, console, server, "pat")
     try:
         _visit(page, f"{server}/board-business?board=havering")
@@ -126,8 +176,9 @@ def test_a_police_representative_evidences_only_police_actions_and_the_chair_sig
         _axe_clean(page)
         page.get_by_label("Evidence for S11-POL-1").fill("CAIT rota covers every strategy meeting from October.")
         page.get_by_role("button", name="Record evidence for S11-POL-1").click()
-        expect(page.locator("#board-action-status")).to_contain_text("Evidence recorded against action S11-POL-1",
-                                                                     timeout=20_000)
+        expect(page.locator("#board-action-status")).to_contain_text(
+            "Evidence recorded against action S11-POL-1", timeout=20_000
+        )
     finally:
         ctx.close()
     ctx, page = _signed_in(browser, console, server, "chad")

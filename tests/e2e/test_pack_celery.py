@@ -37,12 +37,17 @@ def deployed(tmp_path_factory, pg_server_url):
         db._engine.dispose()
     _reset_pg(pg_server_url)
     instance = tmp_path_factory.mktemp("celery-pack")
-    env = {"INSTANCE_PATH": str(instance), "AUTH_MODE": "none", "DATABASE_URL": pg_server_url,
-           "REDIS_URL": redis_url}
+    env = {"INSTANCE_PATH": str(instance), "AUTH_MODE": "none", "DATABASE_URL": pg_server_url, "REDIS_URL": redis_url}
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
     full_env.update(env, PYTHONUNBUFFERED="1")
-    r = subprocess.run([sys.executable, "-m", "dashboard", "init-db"], cwd=ROOT, env=full_env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "dashboard", "init-db"],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     settings = Settings(instance_path=instance, database_url=pg_server_url, redis_url=redis_url)
     jobs = PackJobs.for_settings(settings)
@@ -53,14 +58,30 @@ def deployed(tmp_path_factory, pg_server_url):
     log = SCREENSHOTS.parent / "celery-pack-worker.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
-        worker = subprocess.Popen([str(VENV_BIN / "celery"), "-A", "dashboard.web.pack_worker", "worker",
-                                   "--concurrency", "1", "--loglevel", "INFO", "--without-heartbeat",
-                                   "--without-gossip", "--without-mingle"],
-                                  cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(
+            [
+                str(VENV_BIN / "celery"),
+                "-A",
+                "dashboard.web.pack_worker",
+                "worker",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "INFO",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         try:
             _wait_for(log, "ready", worker)
-            with running_server(env, gunicorn_workers=2, timeout=120,
-                                log_path=SCREENSHOTS.parent / "celery-pack-server.log") as url:
+            with running_server(
+                env, gunicorn_workers=2, timeout=120, log_path=SCREENSHOTS.parent / "celery-pack-server.log"
+            ) as url:
                 yield url, jobs, log
         finally:
             worker.terminate()

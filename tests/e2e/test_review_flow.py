@@ -25,8 +25,15 @@ XSS = '<img src=x onerror="window.__xss=1"> Why did the police attend only 44% o
 
 
 def _cli(env, *args, input=None):
-    r = subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env={**os.environ, **env},
-                       capture_output=True, text=True, input=input, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "dashboard", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
 
 
@@ -85,7 +92,8 @@ def test_a_viewer_reads_commentary_and_challenges_but_is_offered_no_writes(brows
 
 
 def test_a_contributor_raises_a_challenge_that_shows_on_the_page_and_the_log_and_survives_a_restart(
-        browser, console, board_env):
+    browser, console, board_env
+):
     with running_server(board_env, timeout=120) as url:
         ctx, page = _signed_in(browser, console, url, "cora")
         try:
@@ -180,7 +188,8 @@ def test_a_board_member_downloads_the_board_pack_made_in_the_background(browser,
 
 
 def test_contributors_see_the_pseudonymised_children_behind_a_computed_figure_and_viewers_do_not(
-        browser, console, board_env, server, tmp_path):
+    browser, console, board_env, server, tmp_path
+):
     returns = tmp_path / "returns"
     _cli(board_env, "synthetic-returns", str(returns), "--seed", "7", "--year", "2016")
     _cli(board_env, "ingest-903", str(returns), "--la", "havering", "--year", "2016", "--quiet")

@@ -29,8 +29,15 @@ document.addEventListener('securitypolicyviolation', e => {
 
 
 def _cli(env: dict[str, str], *args: str, input: str | None = None) -> None:
-    r = subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env={**os.environ, **env},
-                       capture_output=True, text=True, input=input, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "dashboard", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
 
 
@@ -98,8 +105,16 @@ def test_signed_in_every_page_runs_under_the_csp_with_no_console_errors(browser,
 
         code = next(iter(registry().indicators))
         charts = 0
-        for path in ["/", *DOMAIN_PAGES, "/exceptions", "/challenges", "/about", f"/indicator/{code}",
-                     "/?meeting=1", "/no-such-page"]:
+        for path in [
+            "/",
+            *DOMAIN_PAGES,
+            "/exceptions",
+            "/challenges",
+            "/about",
+            f"/indicator/{code}",
+            "/?meeting=1",
+            "/no-such-page",
+        ]:
             response = page.goto(url + path)
             assert response.status == 200, path
             assert response.headers["x-frame-options"] == "DENY" and "content-security-policy" in response.headers

@@ -46,9 +46,11 @@ def headline_codes() -> set[str]:
 
 def tiles(page) -> list[dict]:
     return page.eval_on_selector_all(
-        ".rag-tile", """els => els.map(e => ({cls: e.className, rag: e.getAttribute('data-rag'),
+        ".rag-tile",
+        """els => els.map(e => ({cls: e.className, rag: e.getAttribute('data-rag'),
                         code: e.getAttribute('data-indicator'), text: e.innerText, href: e.getAttribute('href'),
-                        tag: e.tagName}))""")
+                        tag: e.tagName}))""",
+    )
 
 
 @pytest.mark.parametrize("board", BOARDS)
@@ -116,7 +118,8 @@ def test_a_tile_without_a_figure_says_so_and_is_not_rated(page):
 
 # Tri-borough's documents give no care-leaver figures: that page shows an empty state instead (tested below).
 DOMAIN_VIEWS = [(path, "havering") for path in DOMAIN_PAGES] + [
-    (path, "triborough") for path in DOMAIN_PAGES if path != "/care-leavers"]
+    (path, "triborough") for path in DOMAIN_PAGES if path != "/care-leavers"
+]
 
 
 @pytest.mark.parametrize(("path", "board"), DOMAIN_VIEWS)
@@ -157,8 +160,11 @@ def test_clicking_a_chart_point_fills_the_drill_panel(page, shoot, path, board):
         assert text != previous, f"clicking the bar {bar['custom']} on {path} did not change the drill panel"
         assert registry().indicators[indicator].title in text
         assert area_name(area) in text and period_label(period) in text, text
-        shoot(page, f"domain-{board}{path}-drill-bar",
-              doc="domain-drill" if (board, path) == ("havering", "/front-door") else None)
+        shoot(
+            page,
+            f"domain-{board}{path}-drill-bar",
+            doc="domain-drill" if (board, path) == ("havering", "/front-door") else None,
+        )
 
 
 def test_a_domain_page_without_figures_says_so(page):
@@ -226,8 +232,10 @@ def test_meeting_mode_from_the_header_link_and_back(page, shoot):
     assert float(computed(page, ".tile-value", "font-size").removesuffix("px")) >= normal_number * 1.2
     assert not page.locator(".app-footer").is_visible(), "meeting mode shows the scorecard, not the footer"
     # Nav links keep meeting mode, so the board can move between pages on the projector.
-    assert all("meeting=1" in (h or "") for h in page.eval_on_selector_all(
-        "#main-nav a", "els => els.map(e => e.getAttribute('href'))"))
+    assert all(
+        "meeting=1" in (h or "")
+        for h in page.eval_on_selector_all("#main-nav a", "els => els.map(e => e.getAttribute('href'))")
+    )
     shoot(page, "meeting-mode-overview", doc="meeting-mode")
 
     page.locator("#meeting-link").click()
@@ -237,8 +245,9 @@ def test_meeting_mode_from_the_header_link_and_back(page, shoot):
     assert float(computed(page, ".tile-title", "font-size").removesuffix("px")) == normal_title
 
 
-@pytest.mark.parametrize("path", ["/child-protection?board=triborough&meeting=1",
-                                  "/exceptions?board=havering&meeting=1"])
+@pytest.mark.parametrize(
+    "path", ["/child-protection?board=triborough&meeting=1", "/exceptions?board=havering&meeting=1"]
+)
 def test_meeting_mode_from_the_url_is_large_and_high_contrast(page, shoot, path):
     page.set_viewport_size(MEETING)
     visit(page, path)
@@ -330,8 +339,14 @@ def callback_outputs(page) -> list[str]:
     return posted
 
 
-@pytest.mark.parametrize("path,content", [("/", "scorecard.children"), ("/?board=havering", "scorecard.children"),
-                                          ("/exceptions", "exceptions-grid.rowData")])
+@pytest.mark.parametrize(
+    "path,content",
+    [
+        ("/", "scorecard.children"),
+        ("/?board=havering", "scorecard.children"),
+        ("/exceptions", "exceptions-grid.rowData"),
+    ],
+)
 def test_a_first_visit_draws_the_page_once(page, path, content):
     """Opening a page asks the server for its content once: no second round because the address was rewritten."""
     posted = callback_outputs(page)

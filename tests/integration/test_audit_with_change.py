@@ -53,20 +53,28 @@ SCRIPT = textwrap.dedent("""
 
 
 def _run(settings, case: str, kill: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", SCRIPT, settings.database_url, str(settings.instance_path), case,
-                           kill], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", SCRIPT, settings.database_url, str(settings.instance_path), case, kill],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _stored() -> dict[str, int]:
     with db.session_scope() as s:
+
         def count(model, *where):
             return s.scalar(select(func.count()).select_from(model).where(*where))
 
-        return {"commentary": count(Commentary), "commentary.save": count(AuditEntry,
-                                                                          AuditEntry.action == "commentary.save"),
-                "challenge": count(Challenge), "challenge.raise": count(AuditEntry,
-                                                                        AuditEntry.action == "challenge.raise")}
+        return {
+            "commentary": count(Commentary),
+            "commentary.save": count(AuditEntry, AuditEntry.action == "commentary.save"),
+            "challenge": count(Challenge),
+            "challenge.raise": count(AuditEntry, AuditEntry.action == "challenge.raise"),
+        }
 
 
 @pytest.mark.parametrize("kill", ["after-change", "after-audit"])

@@ -67,8 +67,9 @@ def csrf_from(html_text: str) -> str:
 
 def sign_in(client, name: str, password: str = PASSWORD, *, next_url: str = "/", **kw):
     token = csrf_from(client.get("/login", **kw).get_data(as_text=True))
-    return client.post("/login", data={"username": name, "password": password, "csrf_token": token,
-                                       "next": next_url}, **kw)
+    return client.post(
+        "/login", data={"username": name, "password": password, "csrf_token": token, "next": next_url}, **kw
+    )
 
 
 def dash_headers(client) -> dict[str, str]:
@@ -80,15 +81,26 @@ def dash_headers(client) -> dict[str, str]:
 def callback_body(output: str, input_id: str = "auth-test-button") -> dict:
     """A /_dash-update-component request as the renderer makes it, for a callback with one output."""
     out_id, _, prop = output.rpartition(".")
-    return {"output": output, "outputs": {"id": out_id, "property": prop},
-            "inputs": [{"id": input_id, "property": "n_clicks", "value": 1}],
-            "changedPropIds": [f"{input_id}.n_clicks"], "state": []}
+    return {
+        "output": output,
+        "outputs": {"id": out_id, "property": prop},
+        "inputs": [{"id": input_id, "property": "n_clicks", "value": 1}],
+        "changedPropIds": [f"{input_id}.n_clicks"],
+        "state": [],
+    }
 
 
 def cli(*args, env=None, input=None):
     e = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=e, capture_output=True,
-                          text=True, input=input, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args],
+        cwd=ROOT,
+        env=e,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=300,
+    )
 
 
 def run_cli(monkeypatch, capsys, settings, *args: str, input: str = "") -> tuple[int, str, str]:
@@ -230,8 +242,9 @@ def test_the_address_throttle_believes_x_forwarded_for_only_from_a_trusted_proxy
     with db.session_scope() as s:
         assert {a for (a,) in s.execute(select(am.LoginAttempt.address))} == {"127.0.0.1"}
 
-    proxied = build(auth_mode="password", login_max_failures_per_address=2,
-                    trusted_proxies=("127.0.0.0/8",)).server.test_client()
+    proxied = build(
+        auth_mode="password", login_max_failures_per_address=2, trusted_proxies=("127.0.0.0/8",)
+    ).server.test_client()
     with db.session_scope() as s:
         s.execute(update(am.LoginAttempt).values(at=utcnow() - timedelta(hours=1)))
     for name in ("guess1", "guess2"):
@@ -478,8 +491,11 @@ def test_the_role_check_holds_with_the_decorators_swapped_and_an_error_handler_t
         written.append("swapped")
         return "x"
 
-    @app.callback(Output("auth-swallowed", "children"), Input("auth-test-button", "n_clicks"),
-                  on_error=lambda err: "an error was swallowed")
+    @app.callback(
+        Output("auth-swallowed", "children"),
+        Input("auth-test-button", "n_clicks"),
+        on_error=lambda err: "an error was swallowed",
+    )
     @auth.require_role("analyst")
     def swallowed(n_clicks):
         written.append("swallowed")
@@ -593,11 +609,16 @@ def test_header_mode_believes_the_headers_only_from_trusted_proxies(build):
 
 
 def test_header_mode_header_names_are_configurable(build):
-    app = build(auth_mode="header", trusted_proxies=("127.0.0.1",), auth_user_header="Remote-User",
-                auth_roles_header="Remote-Groups")
+    app = build(
+        auth_mode="header",
+        trusted_proxies=("127.0.0.1",),
+        auth_user_header="Remote-User",
+        auth_roles_header="Remote-Groups",
+    )
     client = app.server.test_client()
-    assert client.get("/_dash-layout", headers={"X-Forwarded-User": "a", "X-Forwarded-Roles": "admin"}
-                      ).status_code == 401
+    assert (
+        client.get("/_dash-layout", headers={"X-Forwarded-User": "a", "X-Forwarded-Roles": "admin"}).status_code == 401
+    )
     assert client.get("/_dash-layout", headers={"Remote-User": "a", "Remote-Groups": "viewer"}).status_code == 200
 
 
@@ -696,8 +717,18 @@ def test_the_csp_allows_exactly_the_inline_scripts_dash_writes_into_the_page(bui
 # --- the audit log and the user commands ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [("user", "add"), ("user", "list"), ("user", "set-role"), ("user", "disable"),
-                                     ("user", "enable"), ("user", "set-password"), ("audit",)])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("user", "add"),
+        ("user", "list"),
+        ("user", "set-role"),
+        ("user", "disable"),
+        ("user", "enable"),
+        ("user", "set-password"),
+        ("audit",),
+    ],
+)
 def test_every_user_command_explains_itself(command, monkeypatch, capsys, settings):
     code, out, _err = run_cli(monkeypatch, capsys, settings, *command, "--help")
     assert code == 0
@@ -731,7 +762,11 @@ def test_user_commands_manage_users_and_every_change_is_in_the_audit_log(empty_d
 
     entries = audit.recent(10)
     assert [(e.action, e.target) for e in entries] == [
-        ("user.disable", "alice"), ("user.set_role", "alice"), ("user.add", "root"), ("user.add", "alice")]
+        ("user.disable", "alice"),
+        ("user.set_role", "alice"),
+        ("user.add", "root"),
+        ("user.add", "alice"),
+    ]
     assert all(e.actor.startswith("cli") for e in entries)
     assert '"from": "viewer"' in entries[1].detail and '"to": "chair"' in entries[1].detail
     code, out, err = run("audit", "--limit", "2")
@@ -745,15 +780,29 @@ def test_user_commands_manage_users_and_every_change_is_in_the_audit_log(empty_d
     assert all(PASSWORD not in e.detail for e in audit.recent(100))
 
 
-@pytest.mark.parametrize(("password", "message"), [
-    ("", "the password is empty"),
-    ("short", "fewer than 12"),
-    ("password1234", "most commonly used"),
-])
-def test_user_add_refuses_weak_or_empty_passwords_with_a_clear_message(empty_db, monkeypatch, capsys, password,
-                                                                       message):
-    code, _out, err = run_cli(monkeypatch, capsys, empty_db, "user", "add", "alice", "--role", "viewer",
-                              "--password-stdin", input=password + "\n")
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("", "the password is empty"),
+        ("short", "fewer than 12"),
+        ("password1234", "most commonly used"),
+    ],
+)
+def test_user_add_refuses_weak_or_empty_passwords_with_a_clear_message(
+    empty_db, monkeypatch, capsys, password, message
+):
+    code, _out, err = run_cli(
+        monkeypatch,
+        capsys,
+        empty_db,
+        "user",
+        "add",
+        "alice",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        input=password + "\n",
+    )
     assert code == 1
     assert message in err and "three random words" in err and "Nothing was changed" in err
     with db.session_scope() as s:
@@ -792,7 +841,7 @@ def test_the_audit_page_is_for_admins_only(build):
     r = admin.get("/admin/audit")
     assert r.status_code == 200
     text = r.get_data(as_text=True)
-    assert "rule.edit" in text and "target 85 -&gt; 90" in text and "<th scope=\"col\">Who</th>" in text
+    assert "rule.edit" in text and "target 85 -&gt; 90" in text and '<th scope="col">Who</th>' in text
 
 
 # --- real server processes --------------------------------------------------------------------------------------
@@ -804,8 +853,12 @@ def _server_env(settings, **extra) -> dict[str, str]:
 
 def _sign_in_over_http(s: requests.Session, url: str, name: str, password: str = PASSWORD):
     token = csrf_from(s.get(url + "/login", timeout=10).text)
-    return s.post(url + "/login", data={"username": name, "password": password, "csrf_token": token},
-                  allow_redirects=False, timeout=30)
+    return s.post(
+        url + "/login",
+        data={"username": name, "password": password, "csrf_token": token},
+        allow_redirects=False,
+        timeout=30,
+    )
 
 
 def test_a_real_server_with_password_sign_in_and_a_user_made_by_the_command_line(empty_db, tmp_path):

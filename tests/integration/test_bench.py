@@ -34,8 +34,9 @@ def click(customdata: list[str], data: dict) -> str:
     prop_id = '{"dimension":"","indicator":"children_looked_after","type":"chart"}.clickData'
 
     def run():
-        context_value.set(AttributeDict(triggered_inputs=[
-            {"prop_id": prop_id, "value": {"points": [{"customdata": customdata}]}}]))
+        context_value.set(
+            AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": {"points": [{"customdata": customdata}]}}])
+        )
         return domain.drill(None, data)
 
     return " ".join(_strings(copy_context().run(run)))
@@ -60,9 +61,16 @@ def test_a_point_clicked_again_after_an_import_shows_the_new_figure(loaded_db, t
     assert click(POINT, TRIBOROUGH) == first  # the second click is the same panel (from the cache)
 
     csv = tmp_path / "correction.csv"
-    values = {"indicator": POINT[0], "area": POINT[1], "period": POINT[2], "value": f"{new:g}",
-              "unit": "count", "source_document": "correction", "note": "corrected figure",
-              "source_kind": "document"}  # a correction of the board document's figure, not a partner's figure
+    values = {
+        "indicator": POINT[0],
+        "area": POINT[1],
+        "period": POINT[2],
+        "value": f"{new:g}",
+        "unit": "count",
+        "source_document": "correction",
+        "note": "corrected figure",
+        "source_kind": "document",
+    }  # a correction of the board document's figure, not a partner's figure
     csv.write_text(",".join(COLUMNS) + "\n" + ",".join(values.get(c, "") for c in COLUMNS) + "\n")
     result = services.import_dataset(csv, actor="test")
     assert result.updated == 1
@@ -94,8 +102,7 @@ def _exists(dbs: BenchDatabases, name: str) -> bool:
         engine.dispose()
 
 
-def test_the_scale_step_times_the_dashboard_queries_on_a_database_it_drops(bench_dbs: BenchDatabases,
-                                                                            tmp_path: Path):
+def test_the_scale_step_times_the_dashboard_queries_on_a_database_it_drops(bench_dbs: BenchDatabases, tmp_path: Path):
     csv = scale.generate(tmp_path, 3_000, seed=3)
     assert "synthetic" in csv.name
     name = f"bench_scale_test_{uuid.uuid4().hex[:8]}"

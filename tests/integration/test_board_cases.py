@@ -33,8 +33,11 @@ def _count(model, *where) -> int:
 
 
 def _meeting(day: str, police: str, user=MANAGER, deputy: str = ""):
-    marks = {"Metropolitan Police": (police, deputy), "BHRUT (health)": ("present", ""),
-             "Havering children's services": ("apologies", "Deputy director")}
+    marks = {
+        "Metropolitan Police": (police, deputy),
+        "BHRUT (health)": ("present", ""),
+        "Havering children's services": ("apologies", "Deputy director"),
+    }
     return cases.record_attendance(user, "havering", day, "board", marks, today=TODAY)
 
 
@@ -65,8 +68,9 @@ def test_a_third_absence_in_a_row_turns_the_agency_red_with_one_drafted_escalati
     assert [e.action for e in audit.recent(10)][:2] == ["board.attendance", "challenge.raise"]
 
     # Correcting the same meeting, or a fourth absence, does not raise it again: the agency is already red.
-    assert _meeting("2016-09-15", "absent").message.startswith("Attendance at the board meeting of 15 Sep 2016 "
-                                                               "corrected")
+    assert _meeting("2016-09-15", "absent").message.startswith(
+        "Attendance at the board meeting of 15 Sep 2016 corrected"
+    )
     assert _meeting("2016-11-10", "absent").ok
     assert _count(Challenge) == 1
 
@@ -81,11 +85,13 @@ def test_a_deputy_keeps_the_agency_represented_and_refusals_save_nothing(empty_d
         r = _meeting("2016-09-15", "absent", user=user)
         assert not r.ok and r.refused and "needs the business_manager role" in r.message
     assert _count(BoardAttendance) == 9
-    bad = cases.record_attendance(MANAGER, "havering", "2017-01-01", "board", {"Metropolitan Police": ("absent", "")},
-                                  today=TODAY)
+    bad = cases.record_attendance(
+        MANAGER, "havering", "2017-01-01", "board", {"Metropolitan Police": ("absent", "")}, today=TODAY
+    )
     assert not bad.ok and "once it has been held" in bad.message
-    bad = cases.record_attendance(MANAGER, "havering", "2016-10-01", "board",
-                                  {"Metropolitan Police": ("present", "DI Jones")}, today=TODAY)
+    bad = cases.record_attendance(
+        MANAGER, "havering", "2016-10-01", "board", {"Metropolitan Police": ("present", "DI Jones")}, today=TODAY
+    )
     assert not bad.ok and "deputy is named only" in bad.message
     assert _count(BoardAttendance) == 9
 
@@ -105,12 +111,29 @@ def test_the_board_sets_its_own_rule_and_only_an_analyst_or_the_chair_may_change
 
 
 def _own_agency_setup():
-    assert cases.add_representative(MANAGER, "havering", "Metropolitan Police", "Pat Police", "Detective Inspector",
-                                    "pat").ok
-    assert cases.add_action(MANAGER, "havering", "S11-POL-1", "section11", "Section 11 audit 2016",
-                            "Metropolitan Police", "Police to attend every strategy meeting.", "2016-10-31").ok
-    assert cases.add_action(MANAGER, "havering", "S11-HEA-1", "section11", "Section 11 audit 2016",
-                            "BHRUT (health)", "Level 3 training to 85%.", "2017-03-31").ok
+    assert cases.add_representative(
+        MANAGER, "havering", "Metropolitan Police", "Pat Police", "Detective Inspector", "pat"
+    ).ok
+    assert cases.add_action(
+        MANAGER,
+        "havering",
+        "S11-POL-1",
+        "section11",
+        "Section 11 audit 2016",
+        "Metropolitan Police",
+        "Police to attend every strategy meeting.",
+        "2016-10-31",
+    ).ok
+    assert cases.add_action(
+        MANAGER,
+        "havering",
+        "S11-HEA-1",
+        "section11",
+        "Section 11 audit 2016",
+        "BHRUT (health)",
+        "Level 3 training to 85%.",
+        "2017-03-31",
+    ).ok
     ids = {a.reference: a.id for a in cases.action_tracker("havering", today=TODAY).rows}
     return ids["S11-POL-1"], ids["S11-HEA-1"]
 
@@ -130,7 +153,10 @@ def test_a_police_representative_evidences_their_own_action_but_not_healths_and_
     done = next(a for a in tracker.rows if a.id == police_action)
     assert done.status == "Signed off" and done.signed_off.startswith("chad, ") and not done.overdue
     assert [(e["actor"], e["change"]) for e in cases.action_history(police_action)] == [
-        ("bea", "added"), ("pat", "evidenced"), ("chad", "signed_off")]
+        ("bea", "added"),
+        ("pat", "evidenced"),
+        ("chad", "signed_off"),
+    ]
     assert _count(BoardActionEvent, BoardActionEvent.action_id == health_action) == 1
     assert [e.action for e in audit.recent(3)] == ["action.sign_off", "action.evidence", "action.add"]
 

@@ -143,8 +143,9 @@ def app(loaded_db):
 
 
 def test_meeting_mode_follows_the_url_and_nav_links_keep_the_view(app):
-    cls, toggle, label, hrefs, classes = shell.update_shell("?board=triborough&area=westminster&meeting=1",
-                                                            "/front-door")
+    cls, toggle, label, hrefs, classes = shell.update_shell(
+        "?board=triborough&area=westminster&meeting=1", "/front-door"
+    )
     assert cls == "meeting" and label == "Leave meeting mode"
     assert toggle == "/front-door?board=triborough&area=westminster"
     assert all(h.endswith("?board=triborough&area=westminster&meeting=1") for h in hrefs)
@@ -157,21 +158,31 @@ def test_meeting_mode_follows_the_url_and_nav_links_keep_the_view(app):
 
 def test_the_navigation_lists_the_pages_in_order_with_their_short_names(app):
     nav = [(p.label, p.path) for p in nav_pages()]
-    assert nav == [("Scorecard", "/"), ("Front door", "/front-door"), ("Child protection", "/child-protection"),
-                   ("Looked after", "/looked-after"), ("Care leavers", "/care-leavers"), ("Training", "/training"),
-                   ("Board business", "/board-business"),
-                   ("Exceptions", "/exceptions"), ("Challenges", "/challenges")]
+    assert nav == [
+        ("Scorecard", "/"),
+        ("Front door", "/front-door"),
+        ("Child protection", "/child-protection"),
+        ("Looked after", "/looked-after"),
+        ("Care leavers", "/care-leavers"),
+        ("Training", "/training"),
+        ("Board business", "/board-business"),
+        ("Exceptions", "/exceptions"),
+        ("Challenges", "/challenges"),
+    ]
     _cls, _toggle, _label, hrefs, _classes = shell.update_shell("?board=havering&area=havering", "/")
     assert [h.split("?")[0] for h in hrefs] == [path for _label, path in nav]
 
 
-@pytest.mark.parametrize("meta, message", [
-    ({"name": "", "path": "/somewhere"}, "page 'extra': a page needs a name"),
-    ({"name": "Extra", "path": None}, "page 'extra': a page needs an address starting with '/'"),
-    ({"name": "Extra", "path": "somewhere"}, "page 'extra': a page needs an address starting with '/'"),
-    ({"name": "Extra", "path": "/front-door"}, "'/front-door' is already the address of page 'domain_front_door'"),
-    ({"name": "Extra", "path": "/somewhere", "nav": "extra", "nav_label": " "}, "needs a label"),
-])
+@pytest.mark.parametrize(
+    "meta, message",
+    [
+        ({"name": "", "path": "/somewhere"}, "page 'extra': a page needs a name"),
+        ({"name": "Extra", "path": None}, "page 'extra': a page needs an address starting with '/'"),
+        ({"name": "Extra", "path": "somewhere"}, "page 'extra': a page needs an address starting with '/'"),
+        ({"name": "Extra", "path": "/front-door"}, "'/front-door' is already the address of page 'domain_front_door'"),
+        ({"name": "Extra", "path": "/somewhere", "nav": "extra", "nav_label": " "}, "needs a label"),
+    ],
+)
 def test_a_page_with_wrong_metadata_is_refused_with_a_message_naming_it(app, meta, message):
     before = list(dash.page_registry)
     with pytest.raises(PageError, match=message):
@@ -250,9 +261,15 @@ def test_the_drill_for_a_breakdown_lists_its_parts(loaded_db):
     assert "By " in body and "Source" in body
 
 
-@pytest.mark.parametrize("customdata", [None, ["children_looked_after", "westminster"],
-                                        ["no_such_indicator", "westminster", "2016-03-31"],
-                                        ["children_looked_after", "atlantis", "2016-03-31"]])
+@pytest.mark.parametrize(
+    "customdata",
+    [
+        None,
+        ["children_looked_after", "westminster"],
+        ["no_such_indicator", "westminster", "2016-03-31"],
+        ["children_looked_after", "atlantis", "2016-03-31"],
+    ],
+)
 def test_the_drill_ignores_a_click_that_carries_nothing_it_knows(loaded_db, customdata):
     with pytest.raises(PreventUpdate):
         click(customdata, TRIBOROUGH)
@@ -295,4 +312,3 @@ def test_exceptions_can_include_what_is_not_rated_and_say_why(loaded_db):
     assert len(everything) > len(rated) and unrated
     assert all(r["reason"] for r in unrated)
     assert not any(c.get("hide") for c in columns)
-

@@ -23,8 +23,18 @@ def test_a_breakdown_value_with_markup_or_a_template_field_is_plain_text_in_ever
     data = tmp_path / "hostile.csv"
     with data.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["indicator", "area", "period", "breakdown_dimension", "breakdown_value", "value",
-                    "source_document", "source_line"])
+        w.writerow(
+            [
+                "indicator",
+                "area",
+                "period",
+                "breakdown_dimension",
+                "breakdown_value",
+                "value",
+                "source_document",
+                "source_line",
+            ]
+        )
         w.writerow(["contacts", "havering", "2014-15", "source", LINK, 120, SOURCE, 3])
         w.writerow(["contacts", "havering", "2014-15", "source", FIELD, 80, SOURCE, 4])
     services.import_dataset(data)

@@ -61,8 +61,14 @@ def test_reimport_is_unchanged_and_a_changed_value_keeps_the_old_one(loaded_db, 
     r = services.import_dataset(out)
     assert (r.added, r.updated, r.unchanged) == (0, 0, n)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    target = next(r for r in rows if r["indicator"] == "cp_plans" and r["area"] == "westminster"
-                  and r["period"] == "2016-03-31" and not r["breakdown_dimension"])
+    target = next(
+        r
+        for r in rows
+        if r["indicator"] == "cp_plans"
+        and r["area"] == "westminster"
+        and r["period"] == "2016-03-31"
+        and not r["breakdown_dimension"]
+    )
     before_history = count(ObservationHistory)
     target["value"] = str(int(float(target["value"])) + 1)
     target["note"] = "revised by the council's performance team"
@@ -89,8 +95,14 @@ def test_dry_run_reports_and_writes_nothing(empty_db, tmp_path):
 def figures() -> list[tuple]:
     """Every figure of the dataset as the board sees it."""
     with db.get_engine().connect() as c:
-        return sorted(c.execute(text("SELECT indicator_id, area_id, period_id, breakdown_dimension, breakdown_value, "
-                                     "value, source_document, note FROM observation")).all())
+        return sorted(
+            c.execute(
+                text(
+                    "SELECT indicator_id, area_id, period_id, breakdown_dimension, breakdown_value, "
+                    "value, source_document, note FROM observation"
+                )
+            ).all()
+        )
 
 
 def write_counts() -> dict[str, int]:
@@ -101,8 +113,11 @@ def write_counts() -> dict[str, int]:
 def test_a_dry_run_of_a_change_writes_nothing_not_even_the_audit_log(empty_db, tmp_path):
     services.import_dataset(write(tmp_path, f"{HEADER}\ncontacts,havering,2014-15,,,6984,,,count,,,,\n"), actor="anna")
     before, counts = figures(), write_counts()
-    changed = write(tmp_path, f"{HEADER}\ncontacts,havering,2014-15,,,7000,,,count,,,,\n"
-                              "referrals,havering,2014-15,,,1774,,,count,,,,\n", name="changed.csv")
+    changed = write(
+        tmp_path,
+        f"{HEADER}\ncontacts,havering,2014-15,,,7000,,,count,,,,\nreferrals,havering,2014-15,,,1774,,,count,,,,\n",
+        name="changed.csv",
+    )
     r = services.import_dataset(changed, dry_run=True, actor="anna")
     assert (r.added, r.updated, r.dry_run) == (1, 1, True)
     assert figures() == before and write_counts() == counts
@@ -123,8 +138,11 @@ def bring_the_audit_log_back() -> None:
 def test_an_import_whose_audit_entry_cannot_be_written_changes_nothing(empty_db, tmp_path):
     services.import_dataset(write(tmp_path, f"{HEADER}\ncontacts,havering,2014-15,,,6984,,,count,,,,\n"), actor="anna")
     before, counts = figures(), write_counts()
-    changed = write(tmp_path, f"{HEADER}\ncontacts,havering,2014-15,,,7000,,,count,,,,\n"
-                              "referrals,havering,2014-15,,,1774,,,count,,,,\n", name="changed.csv")
+    changed = write(
+        tmp_path,
+        f"{HEADER}\ncontacts,havering,2014-15,,,7000,,,count,,,,\nreferrals,havering,2014-15,,,1774,,,count,,,,\n",
+        name="changed.csv",
+    )
     take_the_audit_log_away()
     try:
         with pytest.raises(DBAPIError, match="audit_log"):
@@ -142,29 +160,40 @@ def test_an_import_killed_while_writing_its_audit_entry_leaves_neither_the_figur
     but not committed; the importing process is then killed."""
     path = write(tmp_path, f"{HEADER}\ncontacts,havering,2014-15,,,6984,,,count,,,,\n")
     engine = db.get_engine()
-    program = ("import sys; from pathlib import Path; from dashboard.services import dataset as s; "
-               "from dashboard.settings import Settings; "
-               "s.bootstrap(Settings(instance_path=Path(sys.argv[2]), database_url=sys.argv[1], redis_url=None)); "
-               "s.import_dataset(sys.argv[3], actor='anna')")
+    program = (
+        "import sys; from pathlib import Path; from dashboard.services import dataset as s; "
+        "from dashboard.settings import Settings; "
+        "s.bootstrap(Settings(instance_path=Path(sys.argv[2]), database_url=sys.argv[1], redis_url=None)); "
+        "s.import_dataset(sys.argv[3], actor='anna')"
+    )
     with engine.connect() as locker:
         locker.execute(text("LOCK TABLE audit_log IN ACCESS EXCLUSIVE MODE"))
-        child = subprocess.Popen([sys.executable, "-c", program, empty_db.database_url,
-                                  str(empty_db.instance_path), str(path)], cwd=ROOT, env=os.environ.copy())
+        child = subprocess.Popen(
+            [sys.executable, "-c", program, empty_db.database_url, str(empty_db.instance_path), str(path)],
+            cwd=ROOT,
+            env=os.environ.copy(),
+        )
         try:
             backend = None
             deadline = time.monotonic() + 120
             # autocommit: each look at pg_stat_activity is a fresh one (a transaction sees one snapshot of it)
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
                 while backend is None and time.monotonic() < deadline and child.poll() is None:
-                    backend = watcher.execute(text(
-                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                        "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO audit_log%'")).scalar()
+                    backend = watcher.execute(
+                        text(
+                            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO audit_log%'"
+                        )
+                    ).scalar()
                     time.sleep(0.1)
                 assert backend is not None, "the import never reached its audit entry"
-                holds_figures = watcher.execute(text(
-                    "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                    "WHERE l.pid = :pid AND c.relname = 'observation' AND l.mode = 'RowExclusiveLock'"),
-                    {"pid": backend}).scalar_one()
+                holds_figures = watcher.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                        "WHERE l.pid = :pid AND c.relname = 'observation' AND l.mode = 'RowExclusiveLock'"
+                    ),
+                    {"pid": backend},
+                ).scalar_one()
                 assert holds_figures, "the figures are written (uncommitted) before the audit entry"
                 os.kill(child.pid, signal.SIGKILL)
                 child.wait(timeout=30)
@@ -175,8 +204,12 @@ def test_an_import_killed_while_writing_its_audit_entry_leaves_neither_the_figur
             locker.rollback()
         # the server ends the dead client's session, rolling it back
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
-            while watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
-                                  {"pid": backend}).scalar_one() and time.monotonic() < deadline:
+            while (
+                watcher.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": backend}
+                ).scalar_one()
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.1)
     assert write_counts() == {"observation": 0, "observation_history": 0, "import_run": 0, "audit_log": 0}
 
@@ -210,20 +243,49 @@ def rejected(path: Path) -> ImportRejected:
 
 
 BAD_ROWS = [
-    ("unknown indicator", "contactz,havering,2014-15,,,1,,,,,,,", "row 2", "indicator", "unknown indicator 'contactz'; did you mean 'contacts'"),  # noqa: E501
-    ("unknown area", "contacts,haverin,2014-15,,,1,,,,,,,", "row 2", "area", "unknown area 'haverin'; did you mean 'havering'"),  # noqa: E501
+    (
+        "unknown indicator",
+        "contactz,havering,2014-15,,,1,,,,,,,",
+        "row 2",
+        "indicator",
+        "unknown indicator 'contactz'; did you mean 'contacts'",
+    ),  # noqa: E501
+    (
+        "unknown area",
+        "contacts,haverin,2014-15,,,1,,,,,,,",
+        "row 2",
+        "area",
+        "unknown area 'haverin'; did you mean 'havering'",
+    ),  # noqa: E501
     ("unparseable period", "contacts,havering,2014-16,,,1,,,,,,,", "row 2", "period", "financial year"),
     ("non-numeric value", "contacts,havering,2014-15,,,lots,,,,,,,", "row 2", "value", "'lots' is not a number"),
-    ("percent outside 0-100", "referrals_to_assessment_pct,havering,2014-15,,,105,,,,,,,", "row 2", "value", "outside 0-100"),  # noqa: E501
-    ("numerator > denominator", "referrals_to_assessment_pct,havering,2014-15,,,50,30,20,,,,,", "row 2", "numerator", "greater than denominator"),  # noqa: E501
-    ("unknown breakdown", "contacts,havering,2014-15,colour,red,1,,,,,,,", "row 2", "breakdown_dimension", "has no breakdown 'colour'"),  # noqa: E501
+    (
+        "percent outside 0-100",
+        "referrals_to_assessment_pct,havering,2014-15,,,105,,,,,,,",
+        "row 2",
+        "value",
+        "outside 0-100",
+    ),  # noqa: E501
+    (
+        "numerator > denominator",
+        "referrals_to_assessment_pct,havering,2014-15,,,50,30,20,,,,,",
+        "row 2",
+        "numerator",
+        "greater than denominator",
+    ),  # noqa: E501
+    (
+        "unknown breakdown",
+        "contacts,havering,2014-15,colour,red,1,,,,,,,",
+        "row 2",
+        "breakdown_dimension",
+        "has no breakdown 'colour'",
+    ),  # noqa: E501
     ("unit mismatch", "contacts,havering,2014-15,,,1,,,percent,,,,", "row 2", "unit", "measured in count"),
 ]
 
 
 @pytest.mark.parametrize("label,row,where,column,message", BAD_ROWS, ids=[b[0] for b in BAD_ROWS])
-def test_a_bad_row_is_named_with_its_column_and_nothing_changes(empty_db, tmp_path, label, row, where, column,
-                                                                message):
+def test_a_bad_row_is_named_with_its_column_and_nothing_changes(empty_db, tmp_path, label, row, where, column, message):
     good = "contacts,havering,2013-14,,,7410,,,count,,,,"
     e = rejected(write(tmp_path, f"{HEADER}\n{row}\n{good}\n"))
     assert len(e.errors) == 1
@@ -240,17 +302,26 @@ def test_every_error_is_reported_not_just_the_first(empty_db, tmp_path):
 
 
 def test_two_rows_with_the_same_key_are_named(empty_db, tmp_path):
-    e = rejected(write(tmp_path, f"{HEADER}\ncontacts,havering,2014-15,,,1,,,,,,,\n"
-                                 f"referrals,havering,2014-15,,,2,,,,,,,\ncontacts,havering,2014/15,,,3,,,,,,,\n"))
+    e = rejected(
+        write(
+            tmp_path,
+            f"{HEADER}\ncontacts,havering,2014-15,,,1,,,,,,,\n"
+            f"referrals,havering,2014-15,,,2,,,,,,,\ncontacts,havering,2014/15,,,3,,,,,,,\n",
+        )
+    )
     assert e.errors[0].where == "row 4"
     assert "repeats the figure of row 2" in e.errors[0].message
 
 
-@pytest.mark.parametrize("body,message", [
-    ("indicator,area,value\ncontacts,havering,1\n", "missing required column; the header must include"),
-    (HEADER + "\n", "header but no data rows"),
-    ("", "the file is empty"),
-], ids=["missing column", "no data rows", "empty file"])
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ("indicator,area,value\ncontacts,havering,1\n", "missing required column; the header must include"),
+        (HEADER + "\n", "header but no data rows"),
+        ("", "the file is empty"),
+    ],
+    ids=["missing column", "no data rows", "empty file"],
+)
 def test_file_level_problems(empty_db, tmp_path, body, message):
     e = rejected(write(tmp_path, body))
     assert message in str(e)

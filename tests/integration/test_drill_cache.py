@@ -29,8 +29,12 @@ def test_junk_in_the_view_or_the_point_makes_no_new_cache_entries(tmp_path, redi
     before = set(client.keys(settings.cache_key_prefix + "*"))
 
     for i in range(200):  # what a hostile page would send: extra fields, other spellings, views that do not exist
-        view = {**HAVERING, f"junk{i}": "x" * 1000, "period": ["latest", "2014-15", f"zz{i}", "2014/15"][i % 4],
-                "meeting": i % 2 == 0}
+        view = {
+            **HAVERING,
+            f"junk{i}": "x" * 1000,
+            "period": ["latest", "2014-15", f"zz{i}", "2014/15"][i % 4],
+            "meeting": i % 2 == 0,
+        }
         panel = pages.drill_panel(view, *POINT)
         assert panel is not None and panel.value_text == first.value_text
         assert panel.link.startswith("/indicator/police_attendance_icpc_pct?board=havering&area=havering")

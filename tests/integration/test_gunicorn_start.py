@@ -19,12 +19,23 @@ MESSAGE = "board-dashboard: cannot reach the database at"
 def start_gunicorn(tmp_path, *extra: str) -> tuple[subprocess.CompletedProcess, float]:
     closed = free_port()  # nothing listens here: connection refused, as with a database that is down
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
-    env.update({"DATABASE_URL": f"postgresql://board:secret@127.0.0.1:{closed}/board",
-                "INSTANCE_PATH": str(tmp_path), "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "DATABASE_URL": f"postgresql://board:secret@127.0.0.1:{closed}/board",
+            "INSTANCE_PATH": str(tmp_path),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     began = time.monotonic()
     try:
-        out = subprocess.run([str(VENV_BIN / "gunicorn"), *extra, "-w", "3", "-b", f"127.0.0.1:{free_port()}",
-                              "app:server"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=90)
+        out = subprocess.run(
+            [str(VENV_BIN / "gunicorn"), *extra, "-w", "3", "-b", f"127.0.0.1:{free_port()}", "app:server"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=90,
+        )
     except subprocess.TimeoutExpired as e:
         raise AssertionError(f"gunicorn kept running with the database away:\n{(e.stderr or b'')[-2000:]}") from None
     return out, time.monotonic() - began

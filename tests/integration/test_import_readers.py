@@ -51,8 +51,9 @@ row_strategy = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in CELLS.it
 @pytest.fixture(scope="module")
 def reference_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("readers") / "board.db"
-    services.bootstrap(Settings(instance_path=path.parent / "instance", database_url=f"sqlite:///{path}",
-                                redis_url=None))
+    services.bootstrap(
+        Settings(instance_path=path.parent / "instance", database_url=f"sqlite:///{path}", redis_url=None)
+    )
     services.init_database(load_bundled=False)
     return db.get_engine()
 
@@ -93,8 +94,15 @@ def test_the_column_check_stages_and_refuses_exactly_what_the_row_check_does(ref
 
 
 def test_a_frame_without_optional_columns_is_checked_like_rows(reference_db):
-    frame = pd.DataFrame({"indicator": ["contacts", "contacts", ""], "area": ["havering", "havering", ""],
-                          "period": ["2014-15", "2013-14", ""], "value": ["6984", "lots", ""]}, dtype=str)
+    frame = pd.DataFrame(
+        {
+            "indicator": ["contacts", "contacts", ""],
+            "area": ["havering", "havering", ""],
+            "period": ["2014-15", "2013-14", ""],
+            "value": ["6984", "lots", ""],
+        },
+        dtype=str,
+    )
     with reference_db.connect() as conn:
         ref = checking.Reference(conn)
         fast, slow = by_frame(2, frame, ref), by_rows(2, frame, ref)
@@ -104,21 +112,39 @@ def test_a_frame_without_optional_columns_is_checked_like_rows(reference_db):
 
 
 ROW_VALUES = {  # read values of a row, as the row rules see them (NaN: an empty figure)
-    "code": ["contacts", "referrals_to_assessment_pct"], "unit_of": ["", "count", "percent", "days", "ratio"],
-    "unit": ["", "count", "percent"], "breakdowns": ["", "source,age_band"],
-    "breakdown_dimension": ["", "source"], "breakdown_value": ["", "police"], "breakdown_unknown": [False, True],
-    "value": [float("nan"), -3.0, 0.0, 42.0, 105.0], "numerator": [float("nan"), 30.0, 50.0],
-    "denominator": [float("nan"), 40.0], "value_status": ["", "suppressed"],
+    "code": ["contacts", "referrals_to_assessment_pct"],
+    "unit_of": ["", "count", "percent", "days", "ratio"],
+    "unit": ["", "count", "percent"],
+    "breakdowns": ["", "source,age_band"],
+    "breakdown_dimension": ["", "source"],
+    "breakdown_value": ["", "police"],
+    "breakdown_unknown": [False, True],
+    "value": [float("nan"), -3.0, 0.0, 42.0, 105.0],
+    "numerator": [float("nan"), 30.0, 50.0],
+    "denominator": [float("nan"), 40.0],
+    "value_status": ["", "suppressed"],
 }
 
 
 @settings(max_examples=200, deadline=None)
-@given(rows=st.lists(st.fixed_dictionaries({k: st.sampled_from(v) for k, v in ROW_VALUES.items()}), min_size=1,
-                     max_size=20))
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries({k: st.sampled_from(v) for k, v in ROW_VALUES.items()}), min_size=1, max_size=20
+    )
+)
 def test_each_row_rule_judges_a_row_and_a_column_of_rows_alike(rows):
     """The one expression of each rule, on one row's plain values and on a frame's arrays, breaks the same rows."""
-    columns = {k: np.array([r[k] for r in rows], dtype=np.float64 if k in ("value", "numerator", "denominator")
-                           else bool if k == "breakdown_unknown" else object) for k in ROW_VALUES}
+    columns = {
+        k: np.array(
+            [r[k] for r in rows],
+            dtype=np.float64
+            if k in ("value", "numerator", "denominator")
+            else bool
+            if k == "breakdown_unknown"
+            else object,
+        )
+        for k in ROW_VALUES
+    }
     for rule in (*checking.BREAKDOWN_RULES, *checking.FIGURE_RULES):
         one_by_one = [bool(rule.fails(r)) for r in rows]
         assert one_by_one == np.broadcast_to(rule.fails(columns), len(rows)).tolist()
@@ -155,23 +181,27 @@ def test_the_bundled_dataset_imports_the_same_either_way(loaded_db, tmp_path):
         assert again.read_bytes() == exported.read_bytes()
 
 
-@pytest.mark.parametrize("body", [
-    # blank lines, an unfilled template row, a spaced code, a number with a thousands comma, and a note over
-    # two lines
-    ",".join(COLUMNS) + "\ncontacts,havering,2014-15,,,6984,,,count,,,,\n\ncp_plans,,,,,,,,,,,,\n"
-    " referrals ,havering,2014-15,,,\"1,774\",,,count,002.txt,368,\"two\nlines\",\n",
-    # a row with more cells than the header (the csv module ignores the extra), and one with fewer
-    ",".join(COLUMNS) + "\ncontacts,havering,2014-15,,,6984,,,count,,,,,extra\nreferrals,havering,2014-15,,,1\n",
-    # columns in another order, an unknown column, and a blank header cell
-    "value,period,area,indicator,comment,\n6984,2014-15,havering,contacts,checked,\n",
-    # errors of several kinds, in order
-    ",".join(COLUMNS) + "\ncontactz,havering,2014-15,,,1,,,,,,,\ncontacts,havering,2014-16,,,1,,,,,,,\n"
-    "contacts,havering,2014-15,,,c,,,,,,,\n",
-    # a duplicate, spelled two ways
-    ",".join(COLUMNS) + "\ncontacts,havering,2014-15,,,1,,,,,,,\ncontacts,havering,2014/15,,,2,,,,,,,\n",
-    # an unterminated quote
-    ",".join(COLUMNS) + "\ncontacts,havering,2014-15,,,1,,,,,,\"open,\n",
-], ids=["blank and template rows", "ragged rows", "other columns", "errors", "duplicate", "broken quote"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        # blank lines, an unfilled template row, a spaced code, a number with a thousands comma, and a note over
+        # two lines
+        ",".join(COLUMNS) + "\ncontacts,havering,2014-15,,,6984,,,count,,,,\n\ncp_plans,,,,,,,,,,,,\n"
+        ' referrals ,havering,2014-15,,,"1,774",,,count,002.txt,368,"two\nlines",\n',
+        # a row with more cells than the header (the csv module ignores the extra), and one with fewer
+        ",".join(COLUMNS) + "\ncontacts,havering,2014-15,,,6984,,,count,,,,,extra\nreferrals,havering,2014-15,,,1\n",
+        # columns in another order, an unknown column, and a blank header cell
+        "value,period,area,indicator,comment,\n6984,2014-15,havering,contacts,checked,\n",
+        # errors of several kinds, in order
+        ",".join(COLUMNS) + "\ncontactz,havering,2014-15,,,1,,,,,,,\ncontacts,havering,2014-16,,,1,,,,,,,\n"
+        "contacts,havering,2014-15,,,c,,,,,,,\n",
+        # a duplicate, spelled two ways
+        ",".join(COLUMNS) + "\ncontacts,havering,2014-15,,,1,,,,,,,\ncontacts,havering,2014/15,,,2,,,,,,,\n",
+        # an unterminated quote
+        ",".join(COLUMNS) + '\ncontacts,havering,2014-15,,,1,,,,,,"open,\n',
+    ],
+    ids=["blank and template rows", "ragged rows", "other columns", "errors", "duplicate", "broken quote"],
+)
 def test_files_read_both_ways_give_the_same_outcome(empty_db, tmp_path, body):
     p = tmp_path / "data.csv"
     p.write_text(body, encoding="utf-8")
@@ -182,8 +212,9 @@ def test_a_file_the_fast_reader_cannot_read_is_read_row_by_row(empty_db, tmp_pat
     """A byte that is not UTF-8 after the first frame: the frames already staged are discarded and the
     row-by-row reader names the line."""
     monkeypatch.setattr(reading, "FRAME_ROWS", 5)
-    rows = [{"indicator": "contacts", "area": "havering", "period": f"2014-{m:02d}", "value": str(m)}
-            for m in range(1, 13)]
+    rows = [
+        {"indicator": "contacts", "area": "havering", "period": f"2014-{m:02d}", "value": str(m)} for m in range(1, 13)
+    ]
     p = tmp_path / "data.csv"
     write_csv(p, rows)
     assert importer.import_file(p, dry_run=True).added == 12
@@ -196,17 +227,30 @@ def test_a_file_the_fast_reader_cannot_read_is_read_row_by_row(empty_db, tmp_pat
 
 
 def index_oids(conn) -> dict[str, int]:
-    return dict(conn.execute(text(
-        "SELECT i.relname, i.oid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-        "WHERE x.indrelid = 'observation'::regclass")).all())
+    return dict(
+        conn.execute(
+            text(
+                "SELECT i.relname, i.oid FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = 'observation'::regclass"
+            )
+        ).all()
+    )
 
 
 def schema_of_observation(conn) -> tuple[set, set]:
-    indexes = set(conn.execute(text(
-        "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'observation'::regclass")).scalars())
-    constraints = set(conn.execute(text(
-        "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = 'observation'::regclass")).scalars())
+    indexes = set(
+        conn.execute(
+            text("SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'observation'::regclass")
+        ).scalars()
+    )
+    constraints = set(
+        conn.execute(
+            text(
+                "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'observation'::regclass"
+            )
+        ).scalars()
+    )
     return indexes, constraints
 
 
@@ -215,8 +259,11 @@ def test_a_bulk_load_on_postgresql_rebuilds_indexes_and_keys_exactly(empty_db, t
     engine = db.get_engine()
     assert engine.dialect.name == "postgresql"
     monkeypatch.setattr(merging, "BULK_MIN_ROWS", 50)
-    rows = [{"indicator": "contacts", "area": area, "period": f"{y}-{(y + 1) % 100:02d}", "value": str(y)}
-            for area in ("havering", "westminster", "kensington_chelsea") for y in range(1990, 2030)]
+    rows = [
+        {"indicator": "contacts", "area": area, "period": f"{y}-{(y + 1) % 100:02d}", "value": str(y)}
+        for area in ("havering", "westminster", "kensington_chelsea")
+        for y in range(1990, 2030)
+    ]
     big = tmp_path / "big.csv"
     write_csv(big, rows)
     with engine.connect() as conn:
@@ -242,4 +289,3 @@ def test_a_bulk_load_on_postgresql_rebuilds_indexes_and_keys_exactly(empty_db, t
     importer.import_file(small)  # no bulk load: the table already holds more than the file
     with engine.connect() as conn:
         assert index_oids(conn) == after
-

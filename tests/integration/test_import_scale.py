@@ -62,19 +62,24 @@ def test_a_million_rows_import_through_the_command_line_in_bounded_memory(empty_
     env = {**os.environ, "DATABASE_URL": empty_db.database_url, "INSTANCE_PATH": str(empty_db.instance_path)}
     out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with out.open("w") as so, err.open("w") as se:
-        code, peak_mb, seconds = run_measured([sys.executable, "-m", "dashboard", "import", "--quiet", str(data)],
-                                              env, so, se)
+        code, peak_mb, seconds = run_measured(
+            [sys.executable, "-m", "dashboard", "import", "--quiet", str(data)], env, so, se
+        )
     assert code == 0, err.read_text()[-3000:]
     assert f"{ROWS} rows read: {ROWS} added, 0 updated, 0 unchanged" in out.read_text()
     with db.get_engine().connect() as c:
         assert c.execute(select(func.count()).select_from(Observation)).scalar_one() == ROWS
-        synthetic_areas = c.execute(select(func.count(func.distinct(Observation.area_id)))
-                                    .join(Area, Area.id == Observation.area_id)
-                                    .where(Area.name.like("%(synthetic)"))).scalar_one()
+        synthetic_areas = c.execute(
+            select(func.count(func.distinct(Observation.area_id)))
+            .join(Area, Area.id == Observation.area_id)
+            .where(Area.name.like("%(synthetic)"))
+        ).scalar_one()
     assert synthetic_areas == synthetic.LOCAL_AUTHORITIES  # spread over every authority, not one corner
     backend = empty_db.database_url.split(":")[0]
-    print(f"\n{backend}: generated {ROWS:,} rows in {generated:.0f} s; board-dashboard import took {seconds:.0f} s "
-          f"({ROWS / seconds:,.0f} rows/s including the data-quality checks), peak memory {peak_mb:.0f} MB")
+    print(
+        f"\n{backend}: generated {ROWS:,} rows in {generated:.0f} s; board-dashboard import took {seconds:.0f} s "
+        f"({ROWS / seconds:,.0f} rows/s including the data-quality checks), peak memory {peak_mb:.0f} MB"
+    )
     assert peak_mb < PEAK_MB, f"the import used {peak_mb:.0f} MB at its peak (bound {PEAK_MB} MB)"
 
 
@@ -121,7 +126,8 @@ def test_synthetic_rows_cover_the_registry_import_cleanly_and_raise_no_quality_f
     reg = registry()
     assert {r["indicator"] for r in rows} == set(reg.indicators)
     assert {(r["indicator"], r["breakdown_dimension"]) for r in rows if r["breakdown_dimension"]} == {
-        (i.code, d) for i in reg.indicators.values() for d in i.breakdowns}
+        (i.code, d) for i in reg.indicators.values() for d in i.breakdowns
+    }
     for r in rows:
         v = float(r["value"])
         assert v >= 0 and (r["unit"] != "percent" or v <= 100), r

@@ -27,31 +27,61 @@ def test_figures_stored_before_0008_keep_their_values_and_get_their_kind_by_the_
     # document's figure with its file and line, corrected once (its old value in the history); and a figure as
     # dashboard/returns/ingest.py writes it: the return's file, no line, derived, "Computed from ...".
     with db.get_engine().begin() as conn:
+
         def id_of(table: str, code: str) -> int:
             return conn.execute(text(f"SELECT id FROM {table} WHERE code = :c"), {"c": code}).scalar_one()
 
         def period(code: str) -> int:
             p = parse_period(code)
-            conn.execute(text("INSERT INTO period (code, kind, start_date, end_date, label, sort_key) "
-                              "VALUES (:c, :k, :s, :e, :l, :o)"),
-                         {"c": p.code, "k": p.kind, "s": p.start, "e": p.end, "l": p.label, "o": p.sort_key})
+            conn.execute(
+                text(
+                    "INSERT INTO period (code, kind, start_date, end_date, label, sort_key) "
+                    "VALUES (:c, :k, :s, :e, :l, :o)"
+                ),
+                {"c": p.code, "k": p.kind, "s": p.start, "e": p.end, "l": p.label, "o": p.sort_key},
+            )
             return id_of("period", p.code)
 
         havering = id_of("area", "havering")
-        insert = text("INSERT INTO observation (indicator_id, area_id, period_id, breakdown_dimension, "
-                      "breakdown_value, value, source_document, source_line, note, derived, updated_at) "
-                      "VALUES (:i, :a, :p, '', '', :v, :d, :l, :n, :x, CURRENT_TIMESTAMP)")
-        conn.execute(insert, {"i": id_of("indicator", "children_in_need"), "a": havering, "p": period("2016-03-31"),
-                              "v": 1374.0, "d": SEED, "l": 99, "n": "an increase from 1 374 on 31 March 2016",
-                              "x": False})
+        insert = text(
+            "INSERT INTO observation (indicator_id, area_id, period_id, breakdown_dimension, "
+            "breakdown_value, value, source_document, source_line, note, derived, updated_at) "
+            "VALUES (:i, :a, :p, '', '', :v, :d, :l, :n, :x, CURRENT_TIMESTAMP)"
+        )
+        conn.execute(
+            insert,
+            {
+                "i": id_of("indicator", "children_in_need"),
+                "a": havering,
+                "p": period("2016-03-31"),
+                "v": 1374.0,
+                "d": SEED,
+                "l": 99,
+                "n": "an increase from 1 374 on 31 March 2016",
+                "x": False,
+            },
+        )
         doc_id = conn.execute(text("SELECT max(id) FROM observation")).scalar_one()
-        conn.execute(text("INSERT INTO observation_history (observation_id, value, source_document, source_line, "
-                          "note, replaced_at) VALUES (:o, 1347.0, :d, 99, '', CURRENT_TIMESTAMP)"),
-                     {"o": doc_id, "d": SEED})
-        conn.execute(insert, {"i": id_of("indicator", "children_looked_after"), "a": havering,
-                              "p": period("2023-24"), "v": 250.0, "d": "episodes_2024.csv", "l": None,
-                              "n": "Computed from child-level SSDA903 data by rule version 3 (DfE SSDA903 guide "
-                                   "definitions).", "x": True})
+        conn.execute(
+            text(
+                "INSERT INTO observation_history (observation_id, value, source_document, source_line, "
+                "note, replaced_at) VALUES (:o, 1347.0, :d, 99, '', CURRENT_TIMESTAMP)"
+            ),
+            {"o": doc_id, "d": SEED},
+        )
+        conn.execute(
+            insert,
+            {
+                "i": id_of("indicator", "children_looked_after"),
+                "a": havering,
+                "p": period("2023-24"),
+                "v": 250.0,
+                "d": "episodes_2024.csv",
+                "l": None,
+                "n": "Computed from child-level SSDA903 data by rule version 3 (DfE SSDA903 guide definitions).",
+                "x": True,
+            },
+        )
 
     with db.get_engine().begin() as conn:
         cfg.attributes["connection"] = conn
@@ -59,12 +89,17 @@ def test_figures_stored_before_0008_keep_their_values_and_get_their_kind_by_the_
 
     assert migrate.current_revisions() == {"0008"}
     with db.get_engine().connect() as conn:
-        rows = conn.execute(text(
-            "SELECT i.code, o.source_kind, o.value, o.value_status, o.rounded, o.source_document, o.source_line "
-            "FROM observation o JOIN indicator i ON i.id = o.indicator_id ORDER BY i.code")).all()
-        history = conn.execute(text("SELECT value, value_status, rounded, source_document FROM observation_history")
-                               ).all()
+        rows = conn.execute(
+            text(
+                "SELECT i.code, o.source_kind, o.value, o.value_status, o.rounded, o.source_document, o.source_line "
+                "FROM observation o JOIN indicator i ON i.id = o.indicator_id ORDER BY i.code"
+            )
+        ).all()
+        history = conn.execute(
+            text("SELECT value, value_status, rounded, source_document FROM observation_history")
+        ).all()
     assert [tuple(r) for r in rows] == [
         ("children_in_need", "document", 1374.0, None, False, SEED, 99),
-        ("children_looked_after", "returns", 250.0, None, False, "episodes_2024.csv", None)]
+        ("children_looked_after", "returns", 250.0, None, False, "episodes_2024.csv", None),
+    ]
     assert [tuple(h) for h in history] == [(1347.0, None, False, SEED)]

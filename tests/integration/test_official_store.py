@@ -28,12 +28,19 @@ B1 = "b1_children_in_need_2013_to_2025.csv"
 def figures(indicator: str, area: str, period: str, dimension: str = "", value: str = "") -> list[dict]:
     """Every stored figure of one key, one per kind of source, as a user would be shown them."""
     with db.get_engine().connect() as conn:
-        rows = conn.execute(text(
-            "SELECT o.source_kind, o.value, o.value_status, o.rounded, o.source_document, o.source_line "
-            "FROM observation o JOIN indicator i ON i.id = o.indicator_id JOIN area a ON a.id = o.area_id "
-            "JOIN period p ON p.id = o.period_id WHERE i.code = :i AND a.code = :a AND p.code = :p "
-            "AND o.breakdown_dimension = :d AND o.breakdown_value = :v ORDER BY o.source_kind"),
-            {"i": indicator, "a": area, "p": period, "d": dimension, "v": value}).mappings().all()
+        rows = (
+            conn.execute(
+                text(
+                    "SELECT o.source_kind, o.value, o.value_status, o.rounded, o.source_document, o.source_line "
+                    "FROM observation o JOIN indicator i ON i.id = o.indicator_id JOIN area a ON a.id = o.area_id "
+                    "JOIN period p ON p.id = o.period_id WHERE i.code = :i AND a.code = :a AND p.code = :p "
+                    "AND o.breakdown_dimension = :d AND o.breakdown_value = :v ORDER BY o.source_kind"
+                ),
+                {"i": indicator, "a": area, "p": period, "d": dimension, "v": value},
+            )
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]
 
 
@@ -48,9 +55,12 @@ def official_count() -> int:
 
 def audit_entries() -> list[dict]:
     with db.get_engine().connect() as conn:
-        return [dict(r) for r in conn.execute(text(
-            "SELECT actor, action, target, detail FROM audit_log WHERE action = 'import-official' ORDER BY id"))
-            .mappings()]
+        return [
+            dict(r)
+            for r in conn.execute(
+                text("SELECT actor, action, target, detail FROM audit_log WHERE action = 'import-official' ORDER BY id")
+            ).mappings()
+        ]
 
 
 def published_lines(name: str, *wanted: str) -> str:
@@ -66,30 +76,61 @@ def test_excerpts_store_havering_london_and_england_with_their_file_and_line(emp
     assert result.added == result.rows > 1000 and result.updated == 0
     # b1 line 10: "2025,...,311,E09000016,Havering,Children in Need,...,2549,52" - At31_episodes is 2549
     assert figures("children_in_need", "havering", "2025-03-31") == [
-        {"source_kind": "official", "value": 2549.0, "value_status": None, "rounded": False,
-         "source_document": B1, "source_line": 10}]
+        {
+            "source_kind": "official",
+            "value": 2549.0,
+            "value_status": None,
+            "rounded": False,
+            "source_document": B1,
+            "source_line": 10,
+        }
+    ]
     # National and regional counts are rounded by the DfE to the nearest 10, and marked so
     assert figures("children_in_need", "london", "2025-03-31") == [
-        {"source_kind": "official", "value": 68820.0, "value_status": None, "rounded": True,
-         "source_document": B1, "source_line": 3}]
+        {
+            "source_kind": "official",
+            "value": 68820.0,
+            "value_status": None,
+            "rounded": True,
+            "source_document": B1,
+            "source_line": 3,
+        }
+    ]
     assert figures("children_in_need", "england", "2025-03-31") == [
-        {"source_kind": "official", "value": 402400.0, "value_status": None, "rounded": True,
-         "source_document": B1, "source_line": 2}]
+        {
+            "source_kind": "official",
+            "value": 402400.0,
+            "value_status": None,
+            "rounded": True,
+            "source_document": B1,
+            "source_line": 2,
+        }
+    ]
     # the areas and neighbours came with them
     assert count("SELECT count(*) FROM area WHERE code = 'westmorland_and_furness' AND dfe_number = '943'") == 1
 
 
-@pytest.mark.parametrize(("area", "period", "status", "line"), [
-    ("isles_of_scilly", "2023-03-31", "suppressed", 28),  # c
-    ("hackney", "2022-03-31", "not_available", 36),  # x
-    ("hampshire", "2024-03-31", "low_reliability", 19),  # u
-])
+@pytest.mark.parametrize(
+    ("area", "period", "status", "line"),
+    [
+        ("isles_of_scilly", "2023-03-31", "suppressed", 28),  # c
+        ("hackney", "2022-03-31", "not_available", 36),  # x
+        ("hampshire", "2024-03-31", "low_reliability", 19),  # u
+    ],
+)
 def test_a_symbol_is_stored_with_no_value_and_the_status_it_stands_for(empty_db, area, period, status, line):
     import_official([EXCERPTS])
 
     assert figures("children_in_need", area, period) == [
-        {"source_kind": "official", "value": None, "value_status": status, "rounded": False,
-         "source_document": B1, "source_line": line}]
+        {
+            "source_kind": "official",
+            "value": None,
+            "value_status": status,
+            "rounded": False,
+            "source_document": B1,
+            "source_line": line,
+        }
+    ]
 
 
 def test_a_second_load_of_the_same_files_changes_nothing(empty_db):
@@ -117,7 +158,8 @@ def test_a_revised_figure_replaces_the_old_one_and_the_old_one_is_kept_in_the_hi
     revised.parent.mkdir()
     text_ = published.read_text(encoding="utf-8").replace(
         "Havering,Children in Need,2917,2771,1581,1510,1543,1493,1374,200",
-        "Havering,Children in Need,2917,2771,1581,1510,1543,1493,1375,200")
+        "Havering,Children in Need,2917,2771,1581,1510,1543,1493,1375,200",
+    )
     assert "1375,200" in text_
     revised.write_text(text_, encoding="utf-8")
 
@@ -134,19 +176,29 @@ def test_an_official_and_a_board_document_figure_for_the_same_key_are_both_kept(
     # The bundled dataset holds Havering's children in need at 31 March 2016 from Ofsted's report (line 99).
     before = figures("children_in_need", "havering", "2016-03-31")
     assert [(f["source_kind"], f["value"], f["source_document"]) for f in before] == [
-        ("document", 1374.0, "001_21cb56d49e1c8890.txt")]
+        ("document", 1374.0, "001_21cb56d49e1c8890.txt")
+    ]
     documents = count("SELECT count(*) FROM observation WHERE source_kind = 'document'")
     path = tmp_path / B1
-    path.write_text(published_lines(B1, "2016,Reporting year,Local authority,E92000001,England,E13000002,Outer "
-                                        "London,311,"), encoding="utf-8")
+    path.write_text(
+        published_lines(B1, "2016,Reporting year,Local authority,E92000001,England,E13000002,Outer London,311,"),
+        encoding="utf-8",
+    )
 
     result = import_official([path])
 
     assert result.added == result.rows == 1
     assert figures("children_in_need", "havering", "2016-03-31") == [
         {**before[0]},
-        {"source_kind": "official", "value": 1374.0, "value_status": None, "rounded": False,
-         "source_document": B1, "source_line": 2}]
+        {
+            "source_kind": "official",
+            "value": 1374.0,
+            "value_status": None,
+            "rounded": False,
+            "source_document": B1,
+            "source_line": 2,
+        },
+    ]
     assert count("SELECT count(*) FROM observation WHERE source_kind = 'document'") == documents
 
 
@@ -209,24 +261,43 @@ def test_a_file_in_a_layout_the_mapping_does_not_know_stops_before_anything_is_w
 
 
 def test_rows_of_an_indicator_the_registry_does_not_know_are_refused_with_where_they_are(empty_db):
-    rows = [{"indicator": "children_in_needs", "area": "havering", "period": "2025-03-31", "value": 2549.0,
-             "unit": "count", "source_document": B1, "source_line": 10},
-            {"indicator": "children_in_need", "area": "havering", "period": "2024-03-31", "value": 2558.0,
-             "unit": "count", "source_document": B1, "source_line": 20}]
+    rows = [
+        {
+            "indicator": "children_in_needs",
+            "area": "havering",
+            "period": "2025-03-31",
+            "value": 2549.0,
+            "unit": "count",
+            "source_document": B1,
+            "source_line": 10,
+        },
+        {
+            "indicator": "children_in_need",
+            "area": "havering",
+            "period": "2024-03-31",
+            "value": 2558.0,
+            "unit": "count",
+            "source_document": B1,
+            "source_line": 20,
+        },
+    ]
 
     with db.get_engine().connect() as conn, pytest.raises(OfficialLoadRefused) as e:
         load_official(conn, [], [], rows)
 
-    assert e.value.problems == [f"{B1}, line 10: unknown indicator 'children_in_needs' in 1 row (did you mean "
-                                "'children_in_need'?); add it to the indicator registry first"]
+    assert e.value.problems == [
+        f"{B1}, line 10: unknown indicator 'children_in_needs' in 1 row (did you mean "
+        "'children_in_need'?); add it to the indicator registry first"
+    ]
     assert official_count() == 0
 
 
 @pytest.fixture
 def fresh_sqlite(tmp_path) -> Settings:
     """A new SQLite database with the schema and registry, no figures: what init-db starts from."""
-    settings = Settings(instance_path=tmp_path / "instance", database_url=f"sqlite:///{tmp_path / 'fresh.db'}",
-                        redis_url=None)
+    settings = Settings(
+        instance_path=tmp_path / "instance", database_url=f"sqlite:///{tmp_path / 'fresh.db'}", redis_url=None
+    )
     services.bootstrap(settings)
     services.init_database(load_bundled=False)
     return settings
@@ -240,16 +311,27 @@ def test_the_whole_bundled_snapshot_loads_into_a_fresh_sqlite_database(fresh_sql
     assert result.added == result.rows == official_count() > 80_000
     assert figures("children_in_need", "havering", "2025-03-31")[0]["value"] == 2549.0
     with capsys.disabled():
-        print(f"\nofficial snapshot into fresh SQLite: {result.rows} rows; read {result.read_seconds:.2f} s, "
-              f"stored {result.load_seconds:.2f} s ({result.rows / result.load_seconds:,.0f} rows/s); "
-              f"end to end {seconds:.2f} s ({result.rows / seconds:,.0f} rows/s)")
+        print(
+            f"\nofficial snapshot into fresh SQLite: {result.rows} rows; read {result.read_seconds:.2f} s, "
+            f"stored {result.load_seconds:.2f} s ({result.rows / result.load_seconds:,.0f} rows/s); "
+            f"end to end {seconds:.2f} s ({result.rows / seconds:,.0f} rows/s)"
+        )
 
 
 def test_two_rows_for_one_figure_are_refused_naming_both_lines(empty_db):
-    row = {"indicator": "children_in_need", "area": "havering", "period": "2025-03-31", "value": 2549.0,
-           "unit": "count", "source_document": B1}
-    rows = [{**row, "source_line": 10}, {**row, "source_line": 20, "value": 2558.0},
-            {**row, "period": "2024-03-31", "source_line": 30, "value": None, "value_status": "withheld"}]
+    row = {
+        "indicator": "children_in_need",
+        "area": "havering",
+        "period": "2025-03-31",
+        "value": 2549.0,
+        "unit": "count",
+        "source_document": B1,
+    }
+    rows = [
+        {**row, "source_line": 10},
+        {**row, "source_line": 20, "value": 2558.0},
+        {**row, "period": "2024-03-31", "source_line": 30, "value": None, "value_status": "withheld"},
+    ]
 
     with db.get_engine().connect() as conn, pytest.raises(OfficialLoadRefused) as e:
         load_official(conn, [], [], rows)
@@ -257,5 +339,6 @@ def test_two_rows_for_one_figure_are_refused_naming_both_lines(empty_db):
     assert e.value.problems == [
         f"{B1}, line 30: value_status 'withheld' is not one of suppressed, not_available, not_applicable, "
         "fewer_than_half, low_reliability",
-        f"{B1}, line 20: gives the same figure (indicator, area, period and breakdown) as {B1}, line 10"]
+        f"{B1}, line 20: gives the same figure (indicator, area, period and breakdown) as {B1}, line 10",
+    ]
     assert official_count() == 0

@@ -28,8 +28,14 @@ def test_havering_latest_official_year_with_england_london_and_neighbours(nation
     ref = context.reference()
     codes = list(queries.statistical_neighbours("havering", "2025")["code"])
     rows = queries.headline_observations(tuple(codes))
-    vals = rows[(rows.indicator == "re_referrals_12m_pct") & (rows.period == "2024-25")
-                & (rows.source_kind == "official")]["value"].dropna().sort_values().tolist()
+    vals = (
+        rows[
+            (rows.indicator == "re_referrals_12m_pct") & (rows.period == "2024-25") & (rows.source_kind == "official")
+        ]["value"]
+        .dropna()
+        .sort_values()
+        .tolist()
+    )
     assert len(codes) == 10 and f"median of {len(vals)} of 10)" in median.name
     n = len(vals)
     expected = vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
@@ -46,8 +52,9 @@ def test_a_tile_that_had_no_england_figure_is_rated_with_official_data(national_
 
 def test_a_suppressed_figure_is_shown_in_words_and_not_rated(national_db):
     view = view_from_query({"board": "triborough", "area": "kensington_chelsea", "period": "2024-25"})
-    a = context.assessor(context.reference(), view).assess("cla_long_term_stability_pct", "kensington_chelsea",
-                                                          as_of_end("2024-25"))
+    a = context.assessor(context.reference(), view).assess(
+        "cla_long_term_stability_pct", "kensington_chelsea", as_of_end("2024-25")
+    )
     assert a.figure.value is None and a.figure.value_status == "suppressed"
     assert a.value_text == "c: suppressed (fewer than 6)"
     assert a.status.rag == "none" and a.status.reason == "c: suppressed (fewer than 6)"

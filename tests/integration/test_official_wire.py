@@ -19,23 +19,37 @@ from data_access.models import Area, Indicator, Observation, ObservationHistory,
 from tests.conftest import ROOT
 
 EXCERPTS = ROOT / "tests" / "fixtures" / "official" / "excerpts"
-HEADER = ("indicator,area,period,breakdown_dimension,breakdown_value,value,numerator,denominator,unit,"
-          "source_document,source_line,note,derived")
+HEADER = (
+    "indicator,area,period,breakdown_dimension,breakdown_value,value,numerator,denominator,unit,"
+    "source_document,source_line,note,derived"
+)
 
 
 def cli(settings, *args):
     env = {**os.environ, "DATABASE_URL": settings.database_url, "INSTANCE_PATH": str(settings.instance_path)}
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def figures(area: str = "havering") -> list[tuple]:
     """Every figure of an area: indicator, period, breakdown, kind, value, status."""
     o = Observation
-    stmt = (select(Indicator.code, Period.code, o.breakdown_dimension, o.breakdown_value, o.source_kind, o.value,
-                   o.value_status)
-            .join(Indicator, Indicator.id == o.indicator_id).join(Area, Area.id == o.area_id)
-            .join(Period, Period.id == o.period_id).where(Area.code == area))
+    stmt = (
+        select(
+            Indicator.code,
+            Period.code,
+            o.breakdown_dimension,
+            o.breakdown_value,
+            o.source_kind,
+            o.value,
+            o.value_status,
+        )
+        .join(Indicator, Indicator.id == o.indicator_id)
+        .join(Area, Area.id == o.area_id)
+        .join(Period, Period.id == o.period_id)
+        .where(Area.code == area)
+    )
     with db.get_engine().connect() as conn:
         return sorted(conn.execute(stmt).all(), key=repr)
 
@@ -45,8 +59,13 @@ def test_import_official_loads_once_lists_areas_and_refuses_a_changed_header(emp
     assert r.returncode == 0, r.stderr
     assert " added, 0 updated, 0 unchanged" in r.stdout and "data-quality checks:" in r.stdout
     loaded = figures()
-    assert any(kind == "official" and status is not None and value is None
-               for *_k, kind, value, status in figures("england") + loaded) or loaded
+    assert (
+        any(
+            kind == "official" and status is not None and value is None
+            for *_k, kind, value, status in figures("england") + loaded
+        )
+        or loaded
+    )
     again = cli(empty_db, "import-official", str(EXCERPTS), "--quiet")
     assert again.returncode == 0 and " 0 added, 0 updated, " in again.stdout
     assert figures() == loaded
@@ -76,8 +95,7 @@ def test_a_partner_figure_for_an_official_key_is_kept_beside_it_and_areas_go_by_
     before = figures()
     path = tmp_path / "partner.csv"
     # the same figure as the DfE's key, once by ONS code and once by DfE number (one figure: a repeat is refused)
-    path.write_text(f"{HEADER}\n{indicator},E09000016,{period},,,{value + 1:g},,,,partner.xlsx,3,,\n",
-                    encoding="utf-8")
+    path.write_text(f"{HEADER}\n{indicator},E09000016,{period},,,{value + 1:g},,,,partner.xlsx,3,,\n", encoding="utf-8")
     r = cli(empty_db, "import", str(path), "--quiet")
     assert r.returncode == 0, r.stderr
     assert "1 added, 0 updated, 0 unchanged" in r.stdout
@@ -86,8 +104,7 @@ def test_a_partner_figure_for_an_official_key_is_kept_beside_it_and_areas_go_by_
     assert (indicator, period, "", "", "partner", value + 1, None) in after
 
     by_number = tmp_path / "by_number.csv"
-    by_number.write_text(f"{HEADER}\n{indicator},311,{period},,,{value + 1:g},,,,partner.xlsx,3,,\n",
-                         encoding="utf-8")
+    by_number.write_text(f"{HEADER}\n{indicator},311,{period},,,{value + 1:g},,,,partner.xlsx,3,,\n", encoding="utf-8")
     r = cli(empty_db, "import", str(by_number), "--quiet")
     assert r.returncode == 0 and "0 added, 0 updated, 1 unchanged" in r.stdout, r.stderr
 
@@ -119,8 +136,11 @@ def test_export_then_import_gives_back_every_row_symbols_and_kinds_included(empt
     # a row with no value is accepted only with a known status
     bad = tmp_path / "bad.csv"
     ind, area, period = rows[0]["indicator"], rows[0]["area"], rows[0]["period"]
-    bad.write_text(f"{HEADER},source_kind,value_status,rounded\n{ind},{area},{period},,,,,,,,,,,partner,c,\n"
-                   f"{ind},{area},{period},,,,,,,,,,,document,,\n", encoding="utf-8")
+    bad.write_text(
+        f"{HEADER},source_kind,value_status,rounded\n{ind},{area},{period},,,,,,,,,,,partner,c,\n"
+        f"{ind},{area},{period},,,,,,,,,,,document,,\n",
+        encoding="utf-8",
+    )
     r = cli(empty_db, "import", str(bad), "--quiet")
     assert r.returncode == 1
     assert "'c' is not a known status" in r.stderr and "every row needs a figure" in r.stderr

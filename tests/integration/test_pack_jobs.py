@@ -22,8 +22,9 @@ TODAY = date(2026, 11, 28)
 def jobs(request, tmp_path, pg_server_url):
     """A loaded board database and its pack job store: diskcache with SQLite, Redis with PostgreSQL."""
     if request.param == "disk":
-        settings = Settings(instance_path=tmp_path / "instance", database_url=f"sqlite:///{tmp_path / 'b.db'}",
-                            redis_url=None)
+        settings = Settings(
+            instance_path=tmp_path / "instance", database_url=f"sqlite:///{tmp_path / 'b.db'}", redis_url=None
+        )
     else:
         redis_url = request.getfixturevalue("redis_url")
         # PostgreSQL through the shared fixture's throwaway database, emptied for this test.
@@ -61,8 +62,7 @@ def test_two_requests_for_the_same_pack_make_one_build_and_both_get_it(jobs):
 
     def run(ticket: str) -> None:
         with app.app_context():
-            results[ticket] = j.run(ticket, lambda d, t, s, k=ticket: seen_progress[k].append((d, t, s)),
-                                    today=TODAY)
+            results[ticket] = j.run(ticket, lambda d, t, s, k=ticket: seen_progress[k].append((d, t, s)), today=TODAY)
 
     threads = [threading.Thread(target=run, args=(t,)) for t in tickets]
     for t in threads:
@@ -83,8 +83,14 @@ def test_two_requests_for_the_same_pack_make_one_build_and_both_get_it(jobs):
 
     # What the pack prints changes (a new open challenge): the next request makes a new pack.
     with app.app_context():
-        review_store.raise_challenge("police_attendance_icpc_pct", "havering", None,
-                                     "Why are fewer police attending initial conferences?", "DCS", "cora")
+        review_store.raise_challenge(
+            "police_attendance_icpc_pct",
+            "havering",
+            None,
+            "Why are fewer police attending initial conferences?",
+            "DCS",
+            "cora",
+        )
         changed = j.run(j.request("vera", view, suppress=True), today=TODAY)
     assert not changed.reused and changed.pdf != a.pdf and j.builds() == before + 2
 

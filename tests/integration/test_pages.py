@@ -135,27 +135,38 @@ def test_period_options_list_the_years_with_figures_and_keep_a_bookmarked_one(lo
 
 
 def test_choosing_a_new_board_starts_at_its_total_and_the_same_view_changes_nothing(loaded_db):
-    assert pages.chosen_view("triborough", "havering", "latest", "?board=havering&meeting=1") \
+    assert (
+        pages.chosen_view("triborough", "havering", "latest", "?board=havering&meeting=1")
         == "?board=triborough&area=triborough&meeting=1"
+    )
     assert pages.chosen_view("havering", "havering", "latest", "") is None
 
 
 def test_the_pack_has_the_same_scorecard_and_exceptions_as_the_pages(loaded_db):
-    review_store.save_commentary("police_attendance_icpc_pct", "havering", "2014-15",
-                                 "CAIT vacancies filled in March.", "q&e", None)
-    review_store.raise_challenge("police_attendance_icpc_pct", "havering", "2014-15",
-                                 "What will the police do to attend every initial conference?",
-                                 "Metropolitan Police (CAIT)", "chair", due_date=date(2030, 1, 31))
+    review_store.save_commentary(
+        "police_attendance_icpc_pct", "havering", "2014-15", "CAIT vacancies filled in March.", "q&e", None
+    )
+    review_store.raise_challenge(
+        "police_attendance_icpc_pct",
+        "havering",
+        "2014-15",
+        "What will the police do to attend every initial conference?",
+        "Metropolitan Police (CAIT)",
+        "chair",
+        due_date=date(2030, 1, 31),
+    )
     content = pages.pack_content(HAVERING)
     page = pages.exceptions(HAVERING)
     assert [a.code for a in content.exceptions.items] == [a.code for a in page.items]
     assert [(a.code, a.status) for a in content.exceptions.items] == [(a.code, a.status) for a in page.items]
     card = pages.scorecard_view(HAVERING)
-    assert [[(a.code, a.status) for a in s.tiles] for s in content.scorecard.sections] \
-        == [[(a.code, a.status) for a in s.tiles] for s in card.sections]
+    assert [[(a.code, a.status) for a in s.tiles] for s in content.scorecard.sections] == [
+        [(a.code, a.status) for a in s.tiles] for s in card.sections
+    ]
     assert content.commentary["police_attendance_icpc_pct"] == "CAIT vacancies filled in March. (q&e)"
     assert [c["question"] for c in content.challenges] == [
-        "What will the police do to attend every initial conference?"]
+        "What will the police do to attend every initial conference?"
+    ]
     assert content.board_name == "Havering Local Safeguarding Children Board"
     assert content.period_text == "latest figures"
 
@@ -165,7 +176,7 @@ def test_the_pack_charts_are_the_first_headline_trends_of_each_domain_page(loade
     assert [d.code for d in content.domains] == [d.code for d in registry().domain_pages()]
     for d in content.domains:
         plan = pages.domain_chart_plan(HAVERING, d.code)
-        expected = [c.indicator for c in plan.trends if c.headline][:pages.PACK_CHARTS_PER_DOMAIN]
+        expected = [c.indicator for c in plan.trends if c.headline][: pages.PACK_CHARTS_PER_DOMAIN]
         assert [c.indicator for c in d.charts] == expected, d.code
         # Paper is not a projector: the pack's charts are never in meeting mode's larger type.
         assert all(c.figure.layout.font.size == 13 for c in d.charts)

@@ -14,13 +14,31 @@ def straight_join() -> pd.DataFrame:
     """The same rows read the plain way, as row objects through a join: those with a value, with their kind of
     source and how far their publisher's rounding may put them off."""
     o = Observation
-    stmt = (select(o.id, Indicator.code.label("indicator"), Indicator.unit, Area.code.label("area"),
-                   Area.kind.label("area_kind"), Area.board_id, Period.code.label("period"),
-                   o.breakdown_dimension, o.breakdown_value, o.value, o.numerator, o.denominator,
-                   o.source_document, o.source_line, o.source_kind,
-                   case((o.rounded, ROUNDED_COUNT_TOLERANCE), else_=0.0).label("tolerance"))
-            .join(Indicator, Indicator.id == o.indicator_id).join(Area, Area.id == o.area_id)
-            .join(Period, Period.id == o.period_id).where(o.value.isnot(None)).order_by(o.id))
+    stmt = (
+        select(
+            o.id,
+            Indicator.code.label("indicator"),
+            Indicator.unit,
+            Area.code.label("area"),
+            Area.kind.label("area_kind"),
+            Area.board_id,
+            Period.code.label("period"),
+            o.breakdown_dimension,
+            o.breakdown_value,
+            o.value,
+            o.numerator,
+            o.denominator,
+            o.source_document,
+            o.source_line,
+            o.source_kind,
+            case((o.rounded, ROUNDED_COUNT_TOLERANCE), else_=0.0).label("tolerance"),
+        )
+        .join(Indicator, Indicator.id == o.indicator_id)
+        .join(Area, Area.id == o.area_id)
+        .join(Period, Period.id == o.period_id)
+        .where(o.value.isnot(None))
+        .order_by(o.id)
+    )
     with db.get_engine().connect() as conn:
         return pd.read_sql(stmt, conn)
 

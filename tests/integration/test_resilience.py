@@ -112,8 +112,14 @@ def test_requests_fail_cleanly_while_the_database_is_away_and_recover_when_it_re
 
     from tests.conftest import ROOT
 
-    subprocess.run([sys.executable, "-m", "dashboard", "init-db"], cwd=ROOT, env={**__import__("os").environ, **env},
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "dashboard", "init-db"],
+        cwd=ROOT,
+        env={**__import__("os").environ, **env},
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     try:
         with running_server(env) as url:
             assert requests.get(url + "/healthz", timeout=10).status_code == 200
@@ -176,8 +182,14 @@ def pg(pg_server_url) -> str:
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))}
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env={**keep, **env},
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args],
+        cwd=ROOT,
+        env={**keep, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 # ------------------------------------------------------------------ a stalled PostgreSQL
@@ -187,14 +199,18 @@ PERIODS_CALLBACK = {
     "output": "..filter-period.options...data-as-of.children..",
     "outputs": [{"id": "filter-period", "property": "options"}, {"id": "data-as-of", "property": "children"}],
     "inputs": [{"id": "view-state", "property": "data", "value": {}}],
-    "changedPropIds": ["view-state.data"], "state": []}
+    "changedPropIds": ["view-state.data"],
+    "state": [],
+}
 
 
 def test_healthz_answers_503_quickly_while_the_database_stalls_and_200_when_it_resumes(tmp_path, pg):
     r = cli("init-db", env={"DATABASE_URL": pg, "INSTANCE_PATH": str(tmp_path)})
     assert r.returncode == 0, r.stderr
-    with proxy_to(pg) as (proxy, via_proxy), running_server({"DATABASE_URL": via_proxy,
-                                                             "INSTANCE_PATH": str(tmp_path)}) as url:
+    with (
+        proxy_to(pg) as (proxy, via_proxy),
+        running_server({"DATABASE_URL": via_proxy, "INSTANCE_PATH": str(tmp_path)}) as url,
+    ):
         assert requests.get(url + "/healthz", timeout=10).status_code == 200
         proxy.stall()
         # A load balancer asks every few seconds: each answer comes promptly, none waits for the worker to die.
@@ -272,8 +288,7 @@ def test_a_request_waits_for_a_pooled_connection_only_as_long_as_the_pool_timeou
 
 def test_a_stalled_cache_is_skipped_and_the_figures_come_from_the_database(tmp_path, redis_url, loaded_db):
     with proxy_to(redis_url) as (proxy, via_proxy):
-        services.bootstrap(Settings(instance_path=tmp_path, database_url=loaded_db.database_url,
-                                    redis_url=via_proxy))
+        services.bootstrap(Settings(instance_path=tmp_path, database_url=loaded_db.database_url, redis_url=via_proxy))
         data_cache.invalidate()
         areas = tuple(a["code"] for a in queries.reference()["areas"])
         queries.headline_observations(areas)  # now in Redis
@@ -281,8 +296,13 @@ def test_a_stalled_cache_is_skipped_and_the_figures_come_from_the_database(tmp_p
 
         def browse() -> list:
             # What a few pages' callbacks ask for, some cached before the stall, some not.
-            return [queries.headline_observations(areas), queries.indicator_observations("contacts"),
-                    queries.available_periods(areas), queries.quality_flags(), queries.dataset_summary()]
+            return [
+                queries.headline_observations(areas),
+                queries.indicator_observations("contacts"),
+                queries.available_periods(areas),
+                queries.quality_flags(),
+                queries.dataset_summary(),
+            ]
 
         figures, error, took = within(120, browse)
         assert error is None and took < 10, f"a stalled cache cost {took:.1f} s"
@@ -297,8 +317,7 @@ def test_an_import_made_while_redis_stalled_is_on_screen_after_it_returns(tmp_pa
         return rows[(rows.area == "havering") & (rows.period == "2015-16")].value.tolist()
 
     with proxy_to(redis_url) as (proxy, via_proxy):
-        services.bootstrap(Settings(instance_path=tmp_path, database_url=loaded_db.database_url,
-                                    redis_url=via_proxy))
+        services.bootstrap(Settings(instance_path=tmp_path, database_url=loaded_db.database_url, redis_url=via_proxy))
         data_cache.invalidate()
         before = contacts_in_havering()  # cached in Redis by this worker
         assert before != [4321]
@@ -307,8 +326,12 @@ def test_an_import_made_while_redis_stalled_is_on_screen_after_it_returns(tmp_pa
         # clear the cache.
         out = tmp_path / "one.csv"
         out.write_text("indicator,area,period,value\ncontacts,havering,2015-16,4321\n", encoding="utf-8")
-        r = cli("import", str(out), "--quiet", env={"DATABASE_URL": loaded_db.database_url,
-                                                    "INSTANCE_PATH": str(tmp_path), "REDIS_URL": via_proxy})
+        r = cli(
+            "import",
+            str(out),
+            "--quiet",
+            env={"DATABASE_URL": loaded_db.database_url, "INSTANCE_PATH": str(tmp_path), "REDIS_URL": via_proxy},
+        )
         assert r.returncode == 0, r.stderr
         proxy.resume()
         assert contacts_in_havering() == [4321]
@@ -318,23 +341,25 @@ def test_commentary_saved_while_redis_stalled_is_on_screen_after_it_returns(tmp_
     from data_access import review_store
 
     with proxy_to(redis_url) as (proxy, via_proxy):
-        services.bootstrap(Settings(instance_path=tmp_path, database_url=loaded_db.database_url,
-                                    redis_url=via_proxy))
+        services.bootstrap(Settings(instance_path=tmp_path, database_url=loaded_db.database_url, redis_url=via_proxy))
         data_cache.invalidate()
         indicator = queries.reference()["indicators"][0]["code"]
         figure = queries.indicator_observations(indicator).iloc[0]
         assert review_store.commentary_table().empty  # cached in Redis
         proxy.stall()
-        review_store.save_commentary(indicator, figure.area, figure.period, "Rise explained by a new team.",
-                                     "analyst", None)
+        review_store.save_commentary(
+            indicator, figure.area, figure.period, "Rise explained by a new team.", "analyst", None
+        )
         proxy.resume()
         assert data_cache.cache_status() == "redis"  # the health check notices Redis is back: it is used again
         assert review_store.commentary_table().body.tolist() == ["Rise explained by a new team."]
 
 
 def test_healthz_reports_the_cache_degraded_while_redis_stalls(tmp_path, redis_url):
-    with proxy_to(redis_url) as (proxy, via_proxy), running_server({"INSTANCE_PATH": str(tmp_path),
-                                                                   "REDIS_URL": via_proxy}) as url:
+    with (
+        proxy_to(redis_url) as (proxy, via_proxy),
+        running_server({"INSTANCE_PATH": str(tmp_path), "REDIS_URL": via_proxy}) as url,
+    ):
         assert requests.get(url + "/healthz", timeout=30).json()["cache"] == "redis"
         proxy.stall()
         start = time.monotonic()
@@ -346,7 +371,6 @@ def test_healthz_reports_the_cache_degraded_while_redis_stalls(tmp_path, redis_u
         while requests.get(url + "/healthz", timeout=20).json()["cache"] != "redis":
             assert time.monotonic() < deadline, "the cache was not used again when Redis resumed"
             time.sleep(0.5)
-
 
 
 # ------------------------------------------------------------------ a full disk
@@ -363,8 +387,7 @@ def test_healthz_says_503_when_the_embedded_databases_disk_is_full(tmp_path, mon
     assert client.get("/healthz").status_code == 200
     # Filling a real disk needs a filesystem of its own; asking for more free space than this one has is the
     # same condition as far as the check is concerned.
-    monkeypatch.setattr(web_app, "MIN_FREE_DISK_BYTES", shutil.disk_usage(tmp_path).free + 2**40,
-                        raising=False)
+    monkeypatch.setattr(web_app, "MIN_FREE_DISK_BYTES", shutil.disk_usage(tmp_path).free + 2**40, raising=False)
     h = client.get("/healthz")
     assert h.status_code == 503 and h.json["database"] == "disk full"
 

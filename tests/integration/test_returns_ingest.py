@@ -29,8 +29,24 @@ YEAR = 2024
 @pytest.fixture(scope="module")
 def synthetic_files(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("synthetic")
-    r = subprocess.run([sys.executable, "-m", "dashboard", "synthetic-returns", str(out), "--seed", "11",
-                        "--year", str(YEAR), "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            "synthetic-returns",
+            str(out),
+            "--seed",
+            "11",
+            "--year",
+            str(YEAR),
+            "--quiet",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert "SYNTHETIC" in r.stdout
     return out
@@ -39,17 +55,29 @@ def synthetic_files(tmp_path_factory) -> Path:
 def cli(settings, *args):
     env = {**os.environ, "DATABASE_URL": settings.database_url, "INSTANCE_PATH": str(settings.instance_path)}
     env.pop("RETURNS_PSEUDONYM_KEY", None)
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def observations(indicator: str | None = None) -> list:
-    stmt = (select(Indicator.code.label("indicator"), Period.code.label("period"), Observation.breakdown_dimension,
-                   Observation.breakdown_value, Observation.value, Observation.numerator, Observation.denominator,
-                   Observation.source_document, Observation.note)
-            .join(Indicator, Indicator.id == Observation.indicator_id)
-            .join(Period, Period.id == Observation.period_id)
-            .join(Area, Area.id == Observation.area_id).where(Area.code == "havering"))
+    stmt = (
+        select(
+            Indicator.code.label("indicator"),
+            Period.code.label("period"),
+            Observation.breakdown_dimension,
+            Observation.breakdown_value,
+            Observation.value,
+            Observation.numerator,
+            Observation.denominator,
+            Observation.source_document,
+            Observation.note,
+        )
+        .join(Indicator, Indicator.id == Observation.indicator_id)
+        .join(Period, Period.id == Observation.period_id)
+        .join(Area, Area.id == Observation.area_id)
+        .where(Area.code == "havering")
+    )
     if indicator:
         stmt = stmt.where(Indicator.code == indicator)
     with db.get_engine().connect() as c:
@@ -76,8 +104,7 @@ def test_the_synthetic_files_are_labelled_and_never_go_into_the_bundled_dataset(
     assert (again / episodes.name).read_bytes() == episodes.read_bytes()  # the same seed, the same data
 
 
-def test_ingest_903_puts_figures_with_their_file_and_rule_version_and_keeps_anonymised_rows(
-        empty_db, synthetic_files):
+def test_ingest_903_puts_figures_with_their_file_and_rule_version_and_keeps_anonymised_rows(empty_db, synthetic_files):
     r = cli(empty_db, "ingest-903", str(synthetic_files), "--la", "havering", "--year", str(YEAR), "--quiet")
     assert r.returncode == 0, r.stderr
     assert "figures computed" in r.stdout and "added, 0 updated, 0 unchanged" in r.stdout
@@ -97,21 +124,36 @@ def test_ingest_903_puts_figures_with_their_file_and_rule_version_and_keeps_anon
     rows = child_level_rows("cla_3_plus_placements_pct", "havering", "2023-24")
     assert len(rows) == stability.denominator and rows["counted"].sum() == stability.numerator
     assert not rows["pseudo_id"].str.startswith("SYN").any()
-    raw_ids = {r["CHILD"] for r in csv.DictReader(
-        (synthetic_files / f"SYNTHETIC_ssda903_havering_{YEAR}_header.csv").open(encoding="utf-8"))}
+    raw_ids = {
+        r["CHILD"]
+        for r in csv.DictReader(
+            (synthetic_files / f"SYNTHETIC_ssda903_havering_{YEAR}_header.csv").open(encoding="utf-8")
+        )
+    }
     assert not raw_ids & set(rows["pseudo_id"])
     assert access.drill_down("analyst", "cla_3_plus_placements_pct", "havering", "2023-24").equals(rows)
     with pytest.raises(access.ChildLevelRefused):
         access.drill_down("viewer", "cla_3_plus_placements_pct", "havering", "2023-24")
     with db.get_engine().connect() as c:
         ingest = c.execute(select(ReturnIngest)).one()
-    assert ingest.rule_version == "ssda903/1" and "duplicate" in ingest.repairs and ingest.options == \
-        "wording=placement"
+    assert (
+        ingest.rule_version == "ssda903/1" and "duplicate" in ingest.repairs and ingest.options == "wording=placement"
+    )
 
     # again, with the current wording: the same children keep the same pseudonyms; rows are replaced, not added
     before = count(ChildLevelRow)
-    r = cli(empty_db, "ingest-903", str(synthetic_files), "--la", "havering", "--year", str(YEAR), "--quiet",
-            "--wording", "carer")
+    r = cli(
+        empty_db,
+        "ingest-903",
+        str(synthetic_files),
+        "--la",
+        "havering",
+        "--year",
+        str(YEAR),
+        "--quiet",
+        "--wording",
+        "carer",
+    )
     assert r.returncode == 0, r.stderr
     assert " 0 added" in r.stdout
     assert count(ChildLevelRow) == before and count(ReturnIngest) == 1
@@ -122,7 +164,8 @@ def test_ingest_903_puts_figures_with_their_file_and_rule_version_and_keeps_anon
 
 
 def test_ingest_annex_a_puts_front_door_and_child_protection_figures_by_month_source_and_team(
-        empty_db, synthetic_files):
+    empty_db, synthetic_files
+):
     path = synthetic_files / f"SYNTHETIC_annex_a_havering_{YEAR}.xlsx"
     r = cli(empty_db, "ingest-annex-a", str(path), "--la", "havering", "--quiet")
     assert r.returncode == 0, r.stderr
@@ -135,9 +178,15 @@ def test_ingest_annex_a_puts_front_door_and_child_protection_figures_by_month_so
     assert sum(o.value for k, o in by.items() if k[0] == "contacts" and k[1] != "2023-24") == contacts.value
     assert sum(o.value for k, o in by.items() if k[:3] == ("contacts", "2023-24", "source")) == contacts.value
     assert ("referrals", "2023-24", "team", "mash") in by
-    for code in ("contacts_to_referral_pct", "re_referrals_12m_pct", "referrals_nfa_pct",
-                 "assessments_within_45_days_pct", "icpc_within_15_days_pct", "cp_plans_second_subsequent_pct",
-                 "cp_plans_2_years_plus_pct"):
+    for code in (
+        "contacts_to_referral_pct",
+        "re_referrals_12m_pct",
+        "referrals_nfa_pct",
+        "assessments_within_45_days_pct",
+        "icpc_within_15_days_pct",
+        "cp_plans_second_subsequent_pct",
+        "cp_plans_2_years_plus_pct",
+    ):
         f = by[(code, "2023-24", "", "")]
         assert 0 < f.value < 100 and f.numerator < f.denominator
     started = by[("cp_plans_started", "2023-24", "", "")]
@@ -163,8 +212,9 @@ def test_an_ingest_whose_audit_entry_cannot_be_written_keeps_the_earlier_figures
         c.execute(text("ALTER TABLE audit_log RENAME TO audit_log_away"))
     try:
         with pytest.raises(DBAPIError, match="audit_log"):
-            imports.ingest_903(synthetic_files, la="havering", year=YEAR, key=b"other key", wording="carer",
-                               actor="anna")
+            imports.ingest_903(
+                synthetic_files, la="havering", year=YEAR, key=b"other key", wording="carer", actor="anna"
+            )
     finally:
         with db.get_engine().begin() as c:
             c.execute(text("ALTER TABLE audit_log_away RENAME TO audit_log"))
@@ -216,8 +266,9 @@ def test_a_bad_annex_a_cell_names_its_sheet_row_and_column_and_changes_nothing(e
 
 
 def test_a_dry_run_writes_nothing_and_an_unknown_council_is_refused(empty_db, synthetic_files):
-    r = cli(empty_db, "ingest-903", str(synthetic_files), "--la", "havering", "--year", str(YEAR), "--dry-run",
-            "--quiet")
+    r = cli(
+        empty_db, "ingest-903", str(synthetic_files), "--la", "havering", "--year", str(YEAR), "--dry-run", "--quiet"
+    )
     assert r.returncode == 0, r.stderr
     assert "dry run, nothing written" in r.stdout
     assert count(Observation) == 0 and count(ChildLevelRow) == 0
@@ -226,12 +277,15 @@ def test_a_dry_run_writes_nothing_and_an_unknown_council_is_refused(empty_db, sy
 
 
 def test_an_export_of_child_level_rows_needs_the_flag_and_is_audited_first(empty_db, synthetic_files, tmp_path):
-    assert cli(empty_db, "ingest-903", str(synthetic_files), "--la", "havering", "--year", str(YEAR),
-               "--quiet").returncode == 0
+    assert (
+        cli(empty_db, "ingest-903", str(synthetic_files), "--la", "havering", "--year", str(YEAR), "--quiet").returncode
+        == 0
+    )
     audited: list[str] = []
     out = tmp_path / "rows.csv"
-    n = access.export_child_level("analyst", "care_leavers_eet_pct", "havering", "2023-24", out,
-                                  include_child_level=True, audit=audited.append)
+    n = access.export_child_level(
+        "analyst", "care_leavers_eet_pct", "havering", "2023-24", out, include_child_level=True, audit=audited.append
+    )
     assert n > 50 and len(audited) == 1 and f"exported {n} child-level rows" in audited[0]
     assert out.read_text(encoding="utf-8").count("\n") == n + 1
 
@@ -239,13 +293,21 @@ def test_an_export_of_child_level_rows_needs_the_flag_and_is_audited_first(empty
         raise RuntimeError("audit log unavailable")
 
     with pytest.raises(RuntimeError):
-        access.export_child_level("analyst", "care_leavers_eet_pct", "havering", "2023-24", tmp_path / "no.csv",
-                                  include_child_level=True, audit=failing_audit)
+        access.export_child_level(
+            "analyst",
+            "care_leavers_eet_pct",
+            "havering",
+            "2023-24",
+            tmp_path / "no.csv",
+            include_child_level=True,
+            audit=failing_audit,
+        )
     assert not (tmp_path / "no.csv").exists()
 
 
 @pytest.mark.parametrize("command", ["ingest-903", "ingest-annex-a", "synthetic-returns"])
 def test_every_return_command_explains_itself(command):
-    r = subprocess.run([sys.executable, "-m", "dashboard", command, "--help"], cwd=ROOT, capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "dashboard", command, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0 and "usage: board-dashboard" in r.stdout and len(r.stdout.split()) > 40

@@ -16,8 +16,9 @@ from data_access.review_store import ChallengeChange, VersionConflict
 
 
 def test_commentary_edits_keep_every_version(loaded_db):
-    v1 = review_store.save_commentary("contacts", "havering", "2014-15", "Demand fell after the MASH launch.",
-                                      "ann", None)
+    v1 = review_store.save_commentary(
+        "contacts", "havering", "2014-15", "Demand fell after the MASH launch.", "ann", None
+    )
     v2 = review_store.save_commentary("contacts", "havering", "2014-15", "Demand fell; blue RAG removed.", "bob", v1)
     assert (v1, v2) == (1, 2)
     current = review_store.commentary_table()
@@ -36,8 +37,9 @@ def test_a_stale_commentary_save_is_refused_with_the_current_text(loaded_db):
 
 
 def test_two_people_editing_one_challenge_the_later_save_is_told_not_applied(loaded_db):
-    cid = review_store.raise_challenge("police_attendance_icpc_pct", "havering", "2014-15",
-                                       "Why only 44%?", "Metropolitan Police (CAIT)", "chair")
+    cid = review_store.raise_challenge(
+        "police_attendance_icpc_pct", "havering", "2014-15", "Why only 44%?", "Metropolitan Police (CAIT)", "chair"
+    )
     opened_by_both = review_store.current_challenge(cid)["version"]
     review_store.update_challenge(cid, opened_by_both, "ann", ChallengeChange(question="Why only 44%? By when 100%?"))
     with pytest.raises(VersionConflict) as e:
@@ -47,11 +49,19 @@ def test_two_people_editing_one_challenge_the_later_save_is_told_not_applied(loa
 
 
 def test_every_change_to_a_challenge_is_kept_with_who_and_when(loaded_db):
-    cid = review_store.raise_challenge("police_attendance_icpc_pct", "havering", "2014-15", "Why only 44%?",
-                                       "Metropolitan Police (CAIT)", "chair", due_date=date(2030, 1, 31),
-                                       meeting="Board 8 Dec")
-    v = review_store.update_challenge(cid, 1, "chair", ChallengeChange(status="answered", action="answered",
-                                                                       response="New rota from April."))
+    cid = review_store.raise_challenge(
+        "police_attendance_icpc_pct",
+        "havering",
+        "2014-15",
+        "Why only 44%?",
+        "Metropolitan Police (CAIT)",
+        "chair",
+        due_date=date(2030, 1, 31),
+        meeting="Board 8 Dec",
+    )
+    v = review_store.update_challenge(
+        cid, 1, "chair", ChallengeChange(status="answered", action="answered", response="New rota from April.")
+    )
     review_store.update_challenge(cid, v, "chair", ChallengeChange(status="closed", action="closed"))
     events = review_store.challenge_events(cid)
     assert list(events["action"]) == ["raised", "answered", "closed"]
@@ -78,17 +88,34 @@ def _cell_after(pdf: bytes, label: str) -> str:
 
 
 def test_the_board_pack_holds_cover_scorecard_exceptions_commentary_and_challenges(loaded_db, tmp_path):
-    review_store.save_commentary("police_attendance_icpc_pct", "havering", "2014-15",
-                                 "CAIT vacancies <b>filled</b> in March.", "q&e", None)
-    review_store.raise_challenge("police_attendance_icpc_pct", "havering", "2014-15",
-                                 "What will the police do to attend every initial conference?",
-                                 "Metropolitan Police (CAIT)", "chair", due_date=date(2030, 1, 31))
+    review_store.save_commentary(
+        "police_attendance_icpc_pct", "havering", "2014-15", "CAIT vacancies <b>filled</b> in March.", "q&e", None
+    )
+    review_store.raise_challenge(
+        "police_attendance_icpc_pct",
+        "havering",
+        "2014-15",
+        "What will the police do to attend every initial conference?",
+        "Metropolitan Police (CAIT)",
+        "chair",
+        due_date=date(2030, 1, 31),
+    )
     text = _words(build_pack(view_from_query({"board": "havering"}), today=date(2026, 11, 22), with_charts=False))
-    for expected in ("Havering Local Safeguarding Children Board", "Performance report: board pack",
-                     "Produced 22 November 2026", "Contents", "Scorecard", "Exceptions and commentary",
-                     "Police (CAIT) attendance at initial conferences", "Red", "Open challenges",
-                     "What will the police do to attend every initial conference?", "31 Jan 2030",
-                     "CAIT vacancies <b>filled</b> in March.", "Page 3 of"):
+    for expected in (
+        "Havering Local Safeguarding Children Board",
+        "Performance report: board pack",
+        "Produced 22 November 2026",
+        "Contents",
+        "Scorecard",
+        "Exceptions and commentary",
+        "Police (CAIT) attendance at initial conferences",
+        "Red",
+        "Open challenges",
+        "What will the police do to attend every initial conference?",
+        "31 Jan 2030",
+        "CAIT vacancies <b>filled</b> in March.",
+        "Page 3 of",
+    ):
         assert expected in text, expected
 
 
@@ -116,8 +143,25 @@ def test_the_pack_command_draws_the_charts_with_chromium(loaded_db, tmp_path):
 
     out = tmp_path / "pack.pdf"
     env = {**os.environ, "DATABASE_URL": loaded_db.database_url, "INSTANCE_PATH": str(loaded_db.instance_path)}
-    r = subprocess.run([sys.executable, "-m", "dashboard", "pack", "--out", str(out), "--board", "triborough",
-                        "--area", "triborough", "--quiet"], env=env, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            "pack",
+            "--out",
+            str(out),
+            "--board",
+            "triborough",
+            "--area",
+            "triborough",
+            "--quiet",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     pdf = out.read_bytes()
     assert pdf.count(b"/Subtype /Image") >= 2, "the domain pages should carry chart images"

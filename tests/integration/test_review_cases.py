@@ -49,8 +49,9 @@ def test_saving_commentary_keeps_it_and_its_audit_entry_and_a_viewer_writes_neit
     assert saved.ok and saved.version == 1 and saved.message == "Saved (version 1)."
     [entry] = _audit("commentary.save")
     assert (entry.actor, entry.target) == ("ann", "police_attendance_icpc_pct/havering/2014-15")
-    section = review.commentary_section(view_from_query({"board": "havering", "area": "havering",
-                                                         "period": "2014-15"}), FIGURE["indicator"])
+    section = review.commentary_section(
+        view_from_query({"board": "havering", "area": "havering", "period": "2014-15"}), FIGURE["indicator"]
+    )
     assert section.current.body == "CAIT vacancies filled in March." and section.current.author == "ann"
     assert section.target.version == 1 and section.body == "CAIT vacancies filled in March."
 
@@ -79,8 +80,9 @@ def test_raising_a_challenge_is_audited_and_bad_input_or_a_viewer_is_refused(loa
     assert not cases.raise_challenge(ANN, FIGURE, "", "Police").ok
     assert _count(Challenge) == 0 and _audit("challenge.raise") == []
 
-    r = cases.raise_challenge(ANN, FIGURE, "Why only 44%?", "Metropolitan Police (CAIT)", "2026-12-08",
-                              "Board, 8 Dec", today=today)
+    r = cases.raise_challenge(
+        ANN, FIGURE, "Why only 44%?", "Metropolitan Police (CAIT)", "2026-12-08", "Board, 8 Dec", today=today
+    )
     assert r.ok and r.message == f"Challenge #{r.challenge_id} raised; it is in the challenge log."
     [entry] = _audit("challenge.raise")
     assert entry.actor == "ann" and entry.target == f"challenge/{r.challenge_id}"
@@ -106,16 +108,22 @@ def test_the_chairs_actions_need_the_chair_and_a_stale_one_is_not_applied(loaded
     closed = cases.act_on_challenge(CHAIR, cid, 3, "close", "ignored")
     assert closed.ok and review_store.current_challenge(cid)["response"] == "A second CAIT officer from April."
     assert [e.action for e in audit.recent(10) if e.target == f"challenge/{cid}"] == [
-        "challenge.close", "challenge.answer", "challenge.edit", "challenge.raise"]
+        "challenge.close",
+        "challenge.answer",
+        "challenge.edit",
+        "challenge.raise",
+    ]
     assert cases.act_on_challenge(CHAIR, cid, 4, "edit", "Too late").message.startswith(
-        "Not saved: a challenge that is closed cannot be edited")
+        "Not saved: a challenge that is closed cannot be edited"
+    )
 
 
 def test_the_log_and_the_selected_challenge_say_what_each_role_may_do(loaded_db):
     view = view_from_query({"board": "havering"})
     today = date.today()
-    cid = cases.raise_challenge(ANN, FIGURE, "Why only 44%?", "Police", today + timedelta(days=3), "June board",
-                                today=today).challenge_id
+    cid = cases.raise_challenge(
+        ANN, FIGURE, "Why only 44%?", "Police", today + timedelta(days=3), "June board", today=today
+    ).challenge_id
     log = cases.challenge_log(view, "active", today=today + timedelta(days=10))
     assert [r["id"] for r in log.rows] == [cid] and log.rows[0]["overdue"] == "Overdue"
     assert log.summary == "1 challenge shown; 1 overdue." and log.owners == ["Police"]
@@ -141,9 +149,11 @@ def test_a_raised_draft_is_not_raised_twice_nor_proposed_again(loaded_db):
     assert first.ok and first.message == f"Challenge #{first.challenge_id} raised from the draft."
     second = cases.raise_from_draft(BOB, DRAFT, "Why only 44%?", "Metropolitan Police (CAIT)")
     assert not second.ok
-    assert second.message == (f"Not raised: ann raised this draft as challenge #{first.challenge_id} at "
-                              f"{second.message.split(' at ')[1].split(';')[0]}; it is in the challenge log, so it "
-                              "was not raised twice.")
+    assert second.message == (
+        f"Not raised: ann raised this draft as challenge #{first.challenge_id} at "
+        f"{second.message.split(' at ')[1].split(';')[0]}; it is in the challenge log, so it "
+        "was not raised twice."
+    )
     assert _count(Challenge) == 1 and len(_audit("challenge.raise")) == 1
     assert DRAFT not in [d.key for d, _t in cases.drafts_list(view, CHAIR).drafts]
     assert review.indicator_challenges(view, FIGURE["indicator"], ANN).draft is None
@@ -162,10 +172,15 @@ def test_dismissing_a_draft_is_the_chairs_and_is_audited(loaded_db):
     assert not late.ok and late.message.startswith("Not raised: chad dismissed this draft at ")
 
 
-@pytest.mark.parametrize("key,says", [("x" * 256, "the limit is 255"), ("a" * 300 + "|havering|2014-15|red",
-                                                                         "the limit is 255"),
-                                      ("contacts|havering", "is not a drafted question's name"),
-                                      ("", "the draft is not named")])
+@pytest.mark.parametrize(
+    "key,says",
+    [
+        ("x" * 256, "the limit is 255"),
+        ("a" * 300 + "|havering|2014-15|red", "the limit is 255"),
+        ("contacts|havering", "is not a drafted question's name"),
+        ("", "the draft is not named"),
+    ],
+)
 def test_a_draft_key_that_cannot_be_one_is_refused_with_a_message(loaded_db, key, says):
     raised = cases.raise_from_draft(ANN, key, "Why?", "Police")
     dismissed = cases.dismiss_draft(CHAIR, key)
@@ -228,8 +243,12 @@ def _wait_until_second_waits(t: threading.Thread) -> None:
     if engine.dialect.name == "postgresql":
         while time.monotonic() < deadline:
             with engine.connect() as c:
-                if c.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                 "AND wait_event_type = 'Lock'")):
+                if c.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock'"
+                    )
+                ):
                     return
             time.sleep(0.05)
         pytest.fail("the second save never waited for the first")
@@ -239,8 +258,10 @@ def _wait_until_second_waits(t: threading.Thread) -> None:
 
 def test_two_people_raising_one_draft_at_once_make_one_challenge_and_the_second_is_told(loaded_db, monkeypatch):
     paused = _Paused(monkeypatch)
-    first, second = paused.race(lambda: cases.raise_from_draft(ANN, DRAFT, "Ann's wording", "Police"),
-                                lambda: cases.raise_from_draft(BOB, DRAFT, "Bob's wording", "Police"))
+    first, second = paused.race(
+        lambda: cases.raise_from_draft(ANN, DRAFT, "Ann's wording", "Police"),
+        lambda: cases.raise_from_draft(BOB, DRAFT, "Bob's wording", "Police"),
+    )
     assert first.ok and not second.ok
     assert f"ann raised this draft as challenge #{first.challenge_id}" in second.message
     assert _count(Challenge) == 1 and review_store.current_challenge(first.challenge_id)["question"] == "Ann's wording"
@@ -249,8 +270,10 @@ def test_two_people_raising_one_draft_at_once_make_one_challenge_and_the_second_
 
 def test_two_people_writing_the_first_commentary_at_once_the_second_gets_the_conflict(loaded_db, monkeypatch):
     paused = _Paused(monkeypatch)
-    first, second = paused.race(lambda: review.save_commentary(ANN, FIGURE, "Ann's words."),
-                                lambda: review.save_commentary(BOB, FIGURE, "Bob's words."))
+    first, second = paused.race(
+        lambda: review.save_commentary(ANN, FIGURE, "Ann's words."),
+        lambda: review.save_commentary(BOB, FIGURE, "Bob's words."),
+    )
     assert first.ok and first.version == 1
     assert not second.ok and second.conflict is not None and second.conflict.body == "Ann's words."
     assert second.message.startswith("Not saved: ann saved a newer version at ") and second.version == 1
@@ -262,8 +285,10 @@ def test_two_people_writing_the_first_commentary_at_once_the_second_gets_the_con
 def test_two_people_editing_commentary_at_once_the_second_gets_the_conflict(loaded_db, monkeypatch):
     assert review.save_commentary(ANN, FIGURE, "First words.").ok
     paused = _Paused(monkeypatch)
-    first, second = paused.race(lambda: review.save_commentary(ANN, {**FIGURE, "version": 1}, "Ann's edit."),
-                                lambda: review.save_commentary(BOB, {**FIGURE, "version": 1}, "Bob's edit."))
+    first, second = paused.race(
+        lambda: review.save_commentary(ANN, {**FIGURE, "version": 1}, "Ann's edit."),
+        lambda: review.save_commentary(BOB, {**FIGURE, "version": 1}, "Bob's edit."),
+    )
     assert first.ok and first.version == 2
     assert not second.ok and second.conflict.body == "Ann's edit." and second.version == 2
     assert _count(CommentaryRevision) == 2 and len(_audit("commentary.save")) == 2
@@ -272,9 +297,13 @@ def test_two_people_editing_commentary_at_once_the_second_gets_the_conflict(load
 def test_two_chairs_acting_on_one_challenge_at_once_the_second_is_told(loaded_db, monkeypatch):
     cid = cases.raise_challenge(ANN, FIGURE, "Why only 44%?", "Police").challenge_id
     paused = _Paused(monkeypatch)
-    first, second = paused.race(lambda: cases.act_on_challenge(CHAIR, cid, 1, "answer", "A new rota."),
-                                lambda: cases.act_on_challenge(make_user("cleo", ["chair"]), cid, 1, "withdraw"))
+    first, second = paused.race(
+        lambda: cases.act_on_challenge(CHAIR, cid, 1, "answer", "A new rota."),
+        lambda: cases.act_on_challenge(make_user("cleo", ["chair"]), cid, 1, "withdraw"),
+    )
     assert first.ok and not second.ok and second.conflict.status == "answered" and second.conflict.by == "chad"
     assert review_store.current_challenge(cid)["status"] == "answered"
-    assert [e.action for e in audit.recent(10) if e.target == f"challenge/{cid}"] == ["challenge.answer",
-                                                                                      "challenge.raise"]
+    assert [e.action for e in audit.recent(10) if e.target == f"challenge/{cid}"] == [
+        "challenge.answer",
+        "challenge.raise",
+    ]

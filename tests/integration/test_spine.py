@@ -24,20 +24,42 @@ from tests.servers import running_server
 
 def cli(*args, env=None, input=None):
     e = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=e, capture_output=True,
-                          text=True, input=input, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args],
+        cwd=ROOT,
+        env=e,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=300,
+    )
 
 
-@pytest.mark.parametrize("command", ["serve", "init-db", "export", "import", "check", "indicators", "template",
-                                     "pack"])
+@pytest.mark.parametrize("command", ["serve", "init-db", "export", "import", "check", "indicators", "template", "pack"])
 def test_every_command_explains_itself(command):
     r = cli(command, "--help")
     assert r.returncode == 0
     assert "usage: board-dashboard" in r.stdout and len(r.stdout.split()) > 15
 
 
-COMMANDS = {"serve", "init-db", "export", "import", "check", "indicators", "template", "pack", "user", "audit",
-            "ingest-903", "ingest-annex-a", "synthetic-returns", "board", "import-official", "areas"}
+COMMANDS = {
+    "serve",
+    "init-db",
+    "export",
+    "import",
+    "check",
+    "indicators",
+    "template",
+    "pack",
+    "user",
+    "audit",
+    "ingest-903",
+    "ingest-annex-a",
+    "synthetic-returns",
+    "board",
+    "import-official",
+    "areas",
+}
 
 
 def test_the_help_lists_every_command_and_a_wrong_command_line_is_exit_status_2():
@@ -45,10 +67,12 @@ def test_the_help_lists_every_command_and_a_wrong_command_line_is_exit_status_2(
     assert r.returncode == 0 and r.stdout.startswith("usage: board-dashboard")
     listed = set(re.findall(r"^  ([a-z][a-z0-9-]*) ", r.stdout.split("Commands:", 1)[1], re.M))
     assert listed == COMMANDS
-    for args, says in ((("frobnicate",), "No such command 'frobnicate'"),
-                       (("import",), "Missing argument 'FILE'"),
-                       (("pack", "--board", "havering"), "Missing option '--out'"),
-                       (("serve", "--port", "eighty"), "'eighty' is not a valid integer")):
+    for args, says in (
+        (("frobnicate",), "No such command 'frobnicate'"),
+        (("import",), "Missing argument 'FILE'"),
+        (("pack", "--board", "havering"), "Missing option '--out'"),
+        (("serve", "--port", "eighty"), "'eighty' is not a valid integer"),
+    ):
         r = cli(*args)
         assert r.returncode == 2, args
         assert r.stdout == "", "nothing on standard output when the command line is wrong"
@@ -79,8 +103,7 @@ def test_progress_goes_to_standard_error_and_quiet_shows_none(empty_db, tmp_path
     out = tmp_path / "one.csv"
     out.write_text("indicator,area,period,value\ncontacts,havering,2015-16,1234\n", encoding="utf-8")
     # As on a terminal (rich draws its bars only there), so the bar is really drawn.
-    env = {"DATABASE_URL": empty_db.database_url, "INSTANCE_PATH": str(empty_db.instance_path),
-           "TTY_COMPATIBLE": "1"}
+    env = {"DATABASE_URL": empty_db.database_url, "INSTANCE_PATH": str(empty_db.instance_path), "TTY_COMPATIBLE": "1"}
     r = cli("import", str(out), env=env)
     assert r.returncode == 0, r.stderr
     assert r.stdout == "1 rows read: 1 added, 0 updated, 0 unchanged\n", "standard output stays parseable"
@@ -94,8 +117,11 @@ def test_progress_goes_to_standard_error_and_quiet_shows_none(empty_db, tmp_path
 
 def test_a_rejected_import_lists_every_error_and_changes_nothing(empty_db, tmp_path):
     out = tmp_path / "bad.csv"
-    out.write_text("indicator,area,period,value\nno_such_indicator,havering,2015-16,1\n"
-                   "contacts,nowhere,2015-16,2\ncontacts,havering,2015-16,3\n", encoding="utf-8")
+    out.write_text(
+        "indicator,area,period,value\nno_such_indicator,havering,2015-16,1\n"
+        "contacts,nowhere,2015-16,2\ncontacts,havering,2015-16,3\n",
+        encoding="utf-8",
+    )
     env = {"DATABASE_URL": empty_db.database_url, "INSTANCE_PATH": str(empty_db.instance_path)}
     r = cli("import", str(out), "--quiet", env=env)
     assert (r.returncode, r.stdout) == (1, "")
@@ -157,7 +183,8 @@ def test_the_embedded_default_creates_and_loads_its_database_and_reports_health(
 
 
 def test_gunicorn_with_three_workers_on_postgresql_and_redis_serves_from_several_workers(
-        tmp_path, pg_server_url, redis_url):
+    tmp_path, pg_server_url, redis_url
+):
     if not pg_server_url:
         require_or_skip("TEST_DATABASE_URL (PostgreSQL)")
     from tests.conftest import _reset_pg
@@ -211,8 +238,10 @@ def test_without_redis_an_import_in_another_process_clears_this_process_cache(tm
     n = len(quality_flags())
     # The command line (another process) imports a figure whose percentage contradicts its own counts.
     out = tmp_path / "one.csv"
-    out.write_text("indicator,area,period,value,numerator,denominator\n"
-                   "referrals_to_assessment_pct,havering,2019-20,50,10,30\n", encoding="utf-8")
+    out.write_text(
+        "indicator,area,period,value,numerator,denominator\nreferrals_to_assessment_pct,havering,2019-20,50,10,30\n",
+        encoding="utf-8",
+    )
     env = {"DATABASE_URL": loaded_db.database_url, "INSTANCE_PATH": str(loaded_db.instance_path)}
     r = cli("import", str(out), "--quiet", env=env)
     assert r.returncode == 0, r.stderr

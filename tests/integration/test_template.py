@@ -187,24 +187,50 @@ def test_a_filled_in_template_imports_exactly_the_rows_filled_in(empty_db, templ
     wb = load_workbook(template)
     sheets = domain_sheets(wb)
     front, cp = sheets["front_door"], sheets["child_protection"]
-    fill(front, row_of(front, "contacts"), area="havering", period="2014-15", value=6984,
-         source_document="002_03d1966eb6299bca.txt", source_line=368)
+    fill(
+        front,
+        row_of(front, "contacts"),
+        area="havering",
+        period="2014-15",
+        value=6984,
+        source_document="002_03d1966eb6299bca.txt",
+        source_line=368,
+    )
     extra = front.max_row + 1  # a second figure for the same indicator: the row copied below the others
-    fill(front, extra, indicator="contacts", area="havering", period="2014-15", breakdown_dimension="source",
-         breakdown_value="police", value=4500, unit="count")
-    fill(cp, row_of(cp, "icpc_within_15_days_pct"), area="westminster", period="2015-16 Q2", value=85.5,
-         numerator=171, denominator=200, note="partner's own figure")
+    fill(
+        front,
+        extra,
+        indicator="contacts",
+        area="havering",
+        period="2014-15",
+        breakdown_dimension="source",
+        breakdown_value="police",
+        value=4500,
+        unit="count",
+    )
+    fill(
+        cp,
+        row_of(cp, "icpc_within_15_days_pct"),
+        area="westminster",
+        period="2015-16 Q2",
+        value=85.5,
+        numerator=171,
+        denominator=200,
+        note="partner's own figure",
+    )
     filled = tmp_path / "filled.xlsx"
     wb.save(filled)
 
     r = board_dashboard("import", "--quiet", str(filled), settings=empty_db)
     assert r.returncode == 0, r.stderr
     assert "3 rows read: 3 added, 0 updated, 0 unchanged" in r.stdout
-    assert sorted(observations()) == sorted([
-        ["contacts", "havering", "2014-15", "", "", "6984", "", "", "count"],
-        ["contacts", "havering", "2014-15", "source", "police", "4500", "", "", "count"],
-        ["icpc_within_15_days_pct", "westminster", "2015-16 Q2", "", "", "85.5", "171", "200", "percent"],
-    ])
+    assert sorted(observations()) == sorted(
+        [
+            ["contacts", "havering", "2014-15", "", "", "6984", "", "", "count"],
+            ["contacts", "havering", "2014-15", "source", "police", "4500", "", "", "count"],
+            ["icpc_within_15_days_pct", "westminster", "2015-16 Q2", "", "", "85.5", "171", "200", "percent"],
+        ]
+    )
     r = board_dashboard("import", "--quiet", str(filled), settings=empty_db)  # sent twice: nothing changes
     assert "3 rows read: 0 added, 0 updated, 3 unchanged" in r.stdout
 
@@ -215,16 +241,26 @@ def test_an_untouched_template_says_it_has_no_figures(empty_db, template):
     assert "the file has a header but no data rows" in r.stderr
 
 
-@pytest.mark.parametrize("sheet,code,values,column,message", [
-    ("front_door", "contacts", {"value": "lots"}, "value", "'lots' is not a number"),
-    ("front_door", "contacts", {"value": "c"}, "value", "suppressed figures such as 'c' cannot be imported"),
-    ("child_protection", "icpc_within_15_days_pct", {"value": 120}, "value", "percentage outside 0-100"),
-    ("looked_after", "children_looked_after", {"value": 10, "period": "2015-13"}, "period", "2015-13"),
-    ("care_leavers", "care_leavers", {"value": 10, "numerator": 12, "denominator": 10}, "numerator",
-     "greater than denominator"),
-], ids=["text value", "suppressed value", "percent over 100", "bad period", "numerator over denominator"])
-def test_a_wrong_cell_in_a_filled_template_is_named_by_sheet_row_and_column(empty_db, template, tmp_path, sheet,
-                                                                           code, values, column, message):
+@pytest.mark.parametrize(
+    "sheet,code,values,column,message",
+    [
+        ("front_door", "contacts", {"value": "lots"}, "value", "'lots' is not a number"),
+        ("front_door", "contacts", {"value": "c"}, "value", "suppressed figures such as 'c' cannot be imported"),
+        ("child_protection", "icpc_within_15_days_pct", {"value": 120}, "value", "percentage outside 0-100"),
+        ("looked_after", "children_looked_after", {"value": 10, "period": "2015-13"}, "period", "2015-13"),
+        (
+            "care_leavers",
+            "care_leavers",
+            {"value": 10, "numerator": 12, "denominator": 10},
+            "numerator",
+            "greater than denominator",
+        ),
+    ],
+    ids=["text value", "suppressed value", "percent over 100", "bad period", "numerator over denominator"],
+)
+def test_a_wrong_cell_in_a_filled_template_is_named_by_sheet_row_and_column(
+    empty_db, template, tmp_path, sheet, code, values, column, message
+):
     wb = load_workbook(template)
     ws = domain_sheets(wb)[sheet]
     good = domain_sheets(wb)["front_door"]

@@ -27,10 +27,15 @@ FORGED = "\rFORGED 2016-01-01 00:00:00  admin  user.add"
 
 
 def cli(settings, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "INSTANCE_PATH": str(settings.instance_path),
-           "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "INSTANCE_PATH": str(settings.instance_path),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def count(model) -> int:
@@ -40,8 +45,11 @@ def count(model) -> int:
 
 def test_control_characters_typed_into_questions_owners_and_commentary_are_refused(loaded_db):
     ann = make_user("ann", ["contributor"])
-    for question, owner in ((f"Why only 44%?{CLEAR_SCREEN}", "Police"), ("Why only 44%?", f"Police{FORGED}"),
-                            ("Why only 44%?\x9b2J", "Police")):
+    for question, owner in (
+        (f"Why only 44%?{CLEAR_SCREEN}", "Police"),
+        ("Why only 44%?", f"Police{FORGED}"),
+        ("Why only 44%?\x9b2J", "Police"),
+    ):
         result = challenges.raise_challenge(ann, FIGURE, question, owner)
         assert not result.ok and "contains a control character" in result.message
     result = review.save_commentary(ann, FIGURE, f"Vacancies filled.{CLEAR_SCREEN}")
@@ -94,7 +102,11 @@ def test_every_command_prints_through_the_one_escaping_function():
             if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             for node in ast.walk(fn):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
-                        and (path.name, fn.name) not in allowed):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "print"
+                    and (path.name, fn.name) not in allowed
+                ):
                     found.append(f"{path.name}:{node.lineno} in {fn.name}")
     assert not found, found

@@ -19,8 +19,11 @@ BAD_VIEWS = [
     {"board": "nowhere", "area": "atlantis", "period": "x" * 300, "meeting": "1"},
     {"junk": "field"},
 ]
-BAD_SEARCHES = ["?period=garbage", "?board=nowhere&area=atlantis&period=2014-15%00",
-                "?board=havering&board=triborough&period=2014-15&period=zzz"]
+BAD_SEARCHES = [
+    "?period=garbage",
+    "?board=nowhere&area=atlantis&period=2014-15%00",
+    "?board=havering&board=triborough&period=2014-15&period=zzz",
+]
 
 
 @pytest.mark.parametrize("query", ["?period=garbage", {"period": ["2014-15", "x"]}, {"period": 7}])
@@ -47,43 +50,82 @@ def _body(cb: dict, view, search: str, path: str) -> dict:
     out = cb["output"]
     outs = [o.rsplit(".", 1) for o in out.strip(".").split("...")] if out.startswith("..") else [out.rsplit(".", 1)]
     outputs = [{"id": i, "property": p} for i, p in outs]
-    deps = [[{"id": d["id"], "property": d["property"], "value": _value(d["id"], d["property"], view, search, path)}
-             for d in cb[kind]] for kind in ("inputs", "state")]
-    return {"output": out, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": deps[0],
-            "state": deps[1], "changedPropIds": [f"{d['id']}.{d['property']}" for d in deps[0]]}
+    deps = [
+        [
+            {"id": d["id"], "property": d["property"], "value": _value(d["id"], d["property"], view, search, path)}
+            for d in cb[kind]
+        ]
+        for kind in ("inputs", "state")
+    ]
+    return {
+        "output": out,
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": deps[0],
+        "state": deps[1],
+        "changedPropIds": [f"{d['id']}.{d['property']}" for d in deps[0]],
+    }
 
 
 def test_every_page_and_view_callback_answers_a_view_that_does_not_exist(loaded_db, tmp_path):
     env = {"DATABASE_URL": loaded_db.database_url, "INSTANCE_PATH": str(loaded_db.instance_path)}
-    paths = ["/", "/exceptions", "/challenges", "/indicator/contacts",
-             *(spec.path for spec in registry().domain_pages())]
+    paths = [
+        "/",
+        "/exceptions",
+        "/challenges",
+        "/indicator/contacts",
+        *(spec.path for spec in registry().domain_pages()),
+    ]
     with running_server(env, log_path=tmp_path / "server.log") as url:
         deps = requests.get(url + "/_dash-dependencies", timeout=30).json()
-        simple = [cb for cb in deps if "{" not in cb["output"] and "@" not in cb["output"]
-                  and not any(d["id"].startswith("{") for d in cb["inputs"] + cb["state"])]
-        readers = [cb for cb in simple if any(d["id"] in (ids.VIEW, ids.URL, "_pages_location")
-                                              for d in cb["inputs"] + cb["state"])]
+        simple = [
+            cb
+            for cb in deps
+            if "{" not in cb["output"]
+            and "@" not in cb["output"]
+            and not any(d["id"].startswith("{") for d in cb["inputs"] + cb["state"])
+        ]
+        readers = [
+            cb
+            for cb in simple
+            if any(d["id"] in (ids.VIEW, ids.URL, "_pages_location") for d in cb["inputs"] + cb["state"])
+        ]
         assert len([cb for cb in readers if any(d["id"] == ids.VIEW for d in cb["inputs"] + cb["state"])]) >= 7
         failures = []
         for cb in readers:
             reads_path = any(d["property"] == "pathname" for d in cb["inputs"] + cb["state"])
             for path in paths if reads_path else paths[:1]:
                 for view, search in zip(BAD_VIEWS, BAD_SEARCHES * 2, strict=False):
-                    r = requests.post(url + "/_dash-update-component", json=_body(cb, view, search, path),
-                                      timeout=120)
+                    r = requests.post(url + "/_dash-update-component", json=_body(cb, view, search, path), timeout=120)
                     if r.status_code not in (200, 204):
                         failures.append(f"{path} {cb['output']} {str(view)[:80]} {search}: {r.status_code}")
         assert not failures, "\n".join(failures[:20])
 
-        notice = requests.post(url + "/_dash-update-component", timeout=30, json=_body(
-            next(cb for cb in readers if cb["output"] == f"{ids.VIEW_NOTICE}.children"), None, "?period=garbage", "/"))
+        notice = requests.post(
+            url + "/_dash-update-component",
+            timeout=30,
+            json=_body(
+                next(cb for cb in readers if cb["output"] == f"{ids.VIEW_NOTICE}.children"),
+                None,
+                "?period=garbage",
+                "/",
+            ),
+        )
         assert NOTICE_PERIOD in notice.text
-        fine = requests.post(url + "/_dash-update-component", timeout=30, json=_body(
-            next(cb for cb in readers if cb["output"] == f"{ids.VIEW_NOTICE}.children"), None, "?period=2014-15", "/"))
+        fine = requests.post(
+            url + "/_dash-update-component",
+            timeout=30,
+            json=_body(
+                next(cb for cb in readers if cb["output"] == f"{ids.VIEW_NOTICE}.children"),
+                None,
+                "?period=2014-15",
+                "/",
+            ),
+        )
         assert "address named" not in fine.text
 
         # The page itself, from a bookmarked address with a broken period: the scorecard of the latest figures.
         page = next(cb for cb in readers if "_pages_content.children" in cb["output"])
-        drawn = requests.post(url + "/_dash-update-component", timeout=60,
-                              json=_body(page, None, "?board=havering&period=garbage", "/"))
+        drawn = requests.post(
+            url + "/_dash-update-component", timeout=60, json=_body(page, None, "?board=havering&period=garbage", "/")
+        )
         assert drawn.status_code == 200 and '"period": "latest"' in drawn.text.replace('":"', '": "')

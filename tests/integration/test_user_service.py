@@ -65,8 +65,11 @@ CHANGES: dict[str, Callable] = {
 }
 
 
-@pytest.mark.parametrize("actor", [make_user("carol", ["chair"]), make_user("ann", ["analyst"]),
-                                   make_user("anon", [])], ids=["chair", "analyst", "no role"])
+@pytest.mark.parametrize(
+    "actor",
+    [make_user("carol", ["chair"]), make_user("ann", ["analyst"]), make_user("anon", [])],
+    ids=["chair", "analyst", "no role"],
+)
 @pytest.mark.parametrize("action", [*CHANGES, "user.list"])
 def test_only_an_admin_may_manage_users_and_a_refusal_changes_nothing(board, actor, action):
     before, entries = _state(), _entries()
@@ -87,9 +90,13 @@ def test_each_change_is_made_and_audited_with_who_made_it(board):
     assert state["dan"][:2] == ("viewer", True) and verify_password(PASSWORD, state["dan"][2])
     assert state["carol"][:2] == ("analyst", False) and verify_password(NEW_PASSWORD, state["carol"][2])
     assert state["vic"][:2] == ("viewer", True)
-    assert _entries() == [("root", "user.enable", "vic"), ("root", "user.disable", "carol"),
-                          ("root", "user.set_password", "carol"), ("root", "user.set_role", "carol"),
-                          ("root", "user.add", "dan")]
+    assert _entries() == [
+        ("root", "user.enable", "vic"),
+        ("root", "user.disable", "carol"),
+        ("root", "user.set_password", "carol"),
+        ("root", "user.set_role", "carol"),
+        ("root", "user.add", "dan"),
+    ]
     details = [e.detail for e in audit.recent(100)]
     assert '"from": "chair"' in details[3] and '"to": "analyst"' in details[3]
     assert all(PASSWORD not in d and NEW_PASSWORD not in d for d in details)
@@ -103,17 +110,29 @@ def test_a_change_that_is_no_change_writes_nothing(board):
     assert _entries() == []
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda: users.add_user(ADMIN, "carol", "viewer", PASSWORD), "there is already a user carol"),
-    (lambda: users.add_user(ADMIN, "dan", "viewer", "short"), "fewer than 12"),
-    (lambda: users.add_user(ADMIN, "dan", "superuser", PASSWORD), "'superuser' is not a role"),
-    (lambda: users.add_user(ADMIN, "-dan", "viewer", PASSWORD), "cannot be a user name"),
-    (lambda: users.set_role(ADMIN, "nobody", "chair"), "there is no user nobody"),
-    (lambda: users.set_role(ADMIN, "root", "viewer"), "root is the only active admin"),
-    (lambda: users.disable_user(ADMIN, "root"), "root is the only active admin"),
-    (lambda: users.set_password(ADMIN, "carol", "password1234"), "most commonly used"),
-], ids=["existing", "weak", "no such role", "bad name", "no such user", "last admin demoted",
-        "last admin disabled", "common password"])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: users.add_user(ADMIN, "carol", "viewer", PASSWORD), "there is already a user carol"),
+        (lambda: users.add_user(ADMIN, "dan", "viewer", "short"), "fewer than 12"),
+        (lambda: users.add_user(ADMIN, "dan", "superuser", PASSWORD), "'superuser' is not a role"),
+        (lambda: users.add_user(ADMIN, "-dan", "viewer", PASSWORD), "cannot be a user name"),
+        (lambda: users.set_role(ADMIN, "nobody", "chair"), "there is no user nobody"),
+        (lambda: users.set_role(ADMIN, "root", "viewer"), "root is the only active admin"),
+        (lambda: users.disable_user(ADMIN, "root"), "root is the only active admin"),
+        (lambda: users.set_password(ADMIN, "carol", "password1234"), "most commonly used"),
+    ],
+    ids=[
+        "existing",
+        "weak",
+        "no such role",
+        "bad name",
+        "no such user",
+        "last admin demoted",
+        "last admin disabled",
+        "common password",
+    ],
+)
 def test_a_refused_change_says_why_and_writes_nothing(board, call, message):
     before = _state()
     with pytest.raises(users.UserRefused, match=message):
@@ -126,13 +145,25 @@ def _fail_writes_to(table: str) -> None:
     with db.session_scope() as s:
         if s.bind.dialect.name == "sqlite":
             for event in ("INSERT", "UPDATE"):
-                s.execute(text(f"CREATE TRIGGER refuse_{table}_{event.lower()} BEFORE {event} ON {table} "
-                               "BEGIN SELECT RAISE(ABORT, 'writes refused'); END"))
+                s.execute(
+                    text(
+                        f"CREATE TRIGGER refuse_{table}_{event.lower()} BEFORE {event} ON {table} "
+                        "BEGIN SELECT RAISE(ABORT, 'writes refused'); END"
+                    )
+                )
         else:
-            s.execute(text("CREATE FUNCTION refuse_writes() RETURNS trigger AS $$ "
-                           "BEGIN RAISE EXCEPTION 'writes refused'; END $$ LANGUAGE plpgsql"))
-            s.execute(text(f"CREATE TRIGGER refuse_{table} BEFORE INSERT OR UPDATE ON {table} "
-                           "FOR EACH ROW EXECUTE FUNCTION refuse_writes()"))
+            s.execute(
+                text(
+                    "CREATE FUNCTION refuse_writes() RETURNS trigger AS $$ "
+                    "BEGIN RAISE EXCEPTION 'writes refused'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            s.execute(
+                text(
+                    f"CREATE TRIGGER refuse_{table} BEFORE INSERT OR UPDATE ON {table} "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_writes()"
+                )
+            )
 
 
 @pytest.mark.parametrize("action", list(CHANGES))

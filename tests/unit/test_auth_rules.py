@@ -24,13 +24,16 @@ def _settings(**kw) -> Settings:
     return Settings(instance_path=Path("instance"), database_url="sqlite://", redis_url=None, **kw)
 
 
-@pytest.mark.parametrize(("role", "can", "cannot"), [
-    ("viewer", {"viewer"}, {"contributor", "chair", "analyst", "admin"}),
-    ("contributor", {"viewer", "contributor"}, {"chair", "analyst", "admin"}),
-    ("chair", {"viewer", "contributor", "chair"}, {"analyst", "admin"}),
-    ("analyst", {"viewer", "contributor", "analyst"}, {"chair", "admin"}),
-    ("admin", set(ROLES), set()),
-])
+@pytest.mark.parametrize(
+    ("role", "can", "cannot"),
+    [
+        ("viewer", {"viewer"}, {"contributor", "chair", "analyst", "admin"}),
+        ("contributor", {"viewer", "contributor"}, {"chair", "analyst", "admin"}),
+        ("chair", {"viewer", "contributor", "chair"}, {"analyst", "admin"}),
+        ("analyst", {"viewer", "contributor", "analyst"}, {"chair", "admin"}),
+        ("admin", set(ROLES), set()),
+    ],
+)
 def test_each_role_includes_the_documented_others(role, can, cannot):
     user = make_user("someone", [role])
     assert {r for r in ROLES if user.has(r)} == can
@@ -97,15 +100,18 @@ def test_an_argon2id_hash_made_with_weaker_parameters_is_due_an_upgrade():
     assert passwords.needs_rehash(weak)
 
 
-@pytest.mark.parametrize(("password", "why"), [
-    ("", "empty"),
-    ("   ", "empty"),
-    ("short", "fewer than 12"),
-    ("Password1234", "commonly used"),
-    ("safeguarding2024!", "commonly used"),
-    ("alice-is-the-best", "contains the user name"),
-    ("aaaaaaaaaaaaaa", "too few different"),
-])
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("short", "fewer than 12"),
+        ("Password1234", "commonly used"),
+        ("safeguarding2024!", "commonly used"),
+        ("alice-is-the-best", "contains the user name"),
+        ("aaaaaaaaaaaaaa", "too few different"),
+    ],
+)
 def test_weak_passwords_are_refused_with_what_to_do_instead(password, why):
     problem = passwords.password_problem("alice", password)
     assert problem and why in problem and "three random words" in problem
@@ -115,25 +121,40 @@ def test_a_long_uncommon_password_is_accepted():
     assert passwords.password_problem("alice", "kettle-orbit-lantern") is None
 
 
-@pytest.mark.parametrize(("target", "expected"), [
-    ("/indicator/contacts?area=havering", "/indicator/contacts?area=havering"),
-    ("//evil.example/x", "/"),
-    ("https://evil.example/", "/"),
-    ("/\\evil.example", "/"),
-    ("/login?next=/x", "/"),
-    ("", "/"),
-    (None, "/"),
-    ("/ok\r\nSet-Cookie: x", "/"),
-])
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/indicator/contacts?area=havering", "/indicator/contacts?area=havering"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("/login?next=/x", "/"),
+        ("", "/"),
+        (None, "/"),
+        ("/ok\r\nSet-Cookie: x", "/"),
+    ],
+)
 def test_after_sign_in_only_paths_on_this_site_are_followed(target, expected):
     assert safe_next(target) == expected
 
 
-@pytest.mark.parametrize(("host", "loopback"), [
-    ("127.0.0.1", True), ("127.8.9.10", True), ("::1", True), ("[::1]", True), ("localhost", True),
-    ("::ffff:127.0.0.1", True), ("0.0.0.0", False), ("::", False), ("10.0.0.5", False),
-    ("192.168.1.20", False), ("board.council.gov.uk", False), ("", False),
-])
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("::ffff:127.0.0.1", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("10.0.0.5", False),
+        ("192.168.1.20", False),
+        ("board.council.gov.uk", False),
+        ("", False),
+    ],
+)
 def test_loopback_hosts(host, loopback):
     assert is_loopback_host(host) is loopback
 
@@ -175,15 +196,22 @@ def test_the_role_registry_knows_each_write_callback_by_the_output_id_dash_gives
     app = dash.Dash(__name__)
     registry = watch_callbacks(app)
 
-    @app.callback(Output("status", "children"), Output("refresh", "data", allow_duplicate=True),
-                  Input("save", "n_clicks"), prevent_initial_call=True)
+    @app.callback(
+        Output("status", "children"),
+        Output("refresh", "data", allow_duplicate=True),
+        Input("save", "n_clicks"),
+        prevent_initial_call=True,
+    )
     @require_role("contributor")
     def save(n):
         return "saved", n
 
-    @app.callback(Output("status", "children", allow_duplicate=True),
-                  Output("refresh", "data", allow_duplicate=True),
-                  Input({"type": "action", "index": ALL}, "n_clicks"), prevent_initial_call=True)
+    @app.callback(
+        Output("status", "children", allow_duplicate=True),
+        Output("refresh", "data", allow_duplicate=True),
+        Input({"type": "action", "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
     @require_role("chair")
     def close(clicks):
         return "closed", 1
@@ -202,8 +230,12 @@ def test_the_role_registry_knows_each_write_callback_by_the_output_id_dash_gives
     def draw(n):
         return {}
 
-    by_function = {entry["callback"].__name__: registry.roles_for(output)
-                   for output, entry in app.callback_map.items()}
-    assert by_function == {"save": [("contributor",)], "close": [("chair",)], "set_rule": [("analyst",)],
-                           "rows": [("admin",)], "draw": []}
+    by_function = {entry["callback"].__name__: registry.roles_for(output) for output, entry in app.callback_map.items()}
+    assert by_function == {
+        "save": [("contributor",)],
+        "close": [("chair",)],
+        "set_rule": [("analyst",)],
+        "rows": [("admin",)],
+        "draw": [],
+    }
     assert sorted(registry.writes().values()) == [("admin",), ("analyst",), ("chair",), ("contributor",)]

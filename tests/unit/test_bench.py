@@ -23,8 +23,12 @@ def test_percentiles_interpolate_between_ranks_like_numpy():
 
 
 def test_the_ratios_are_taken_from_the_measured_p95s():
-    results = {"callback_ms_p95": 12.0, "floor_callback_ms_p95": 8.0, "concurrent_p95_ms": 30.0,
-               "scale": [{"rows": 10_000_000, "query_ms_p95": 9.0}, {"rows": 10_000, "query_ms_p95": 6.0}]}
+    results = {
+        "callback_ms_p95": 12.0,
+        "floor_callback_ms_p95": 8.0,
+        "concurrent_p95_ms": 30.0,
+        "scale": [{"rows": 10_000_000, "query_ms_p95": 9.0}, {"rows": 10_000, "query_ms_p95": 6.0}],
+    }
     _derive(results)
     assert results["callback_ratio_p95"] == 1.5
     assert results["concurrency_ratio_p95"] == 2.5
@@ -41,12 +45,22 @@ def test_the_load_ratio_is_the_users_p95_with_packs_over_without():
 
 
 def test_each_target_is_a_pass_a_miss_or_not_measured():
-    results = {"callback_ratio_p95": 1.5, "concurrency_ratio_p95": 2.01, "concurrent_errors": 0,
-               "import_rows_per_s": 49_999}
+    results = {
+        "callback_ratio_p95": 1.5,
+        "concurrency_ratio_p95": 2.01,
+        "concurrent_errors": 0,
+        "import_rows_per_s": 49_999,
+    }
     verdicts = {t["name"]: t["met"] for t in _targets(results)}
-    assert verdicts == {"callback_ratio_p95": True, "concurrency_ratio_p95": False, "concurrent_errors": True,
-                        "scale_ratio": None, "import_rows_per_s": False, "pack_seconds": None,
-                        "load_ratio_p95": None}
+    assert verdicts == {
+        "callback_ratio_p95": True,
+        "concurrency_ratio_p95": False,
+        "concurrent_errors": True,
+        "scale_ratio": None,
+        "import_rows_per_s": False,
+        "pack_seconds": None,
+        "load_ratio_p95": None,
+    }
     results["targets"] = _targets(results)
     printed = table(results)
     lines = {line.split()[0]: line for line in printed.splitlines() if line.strip()}
@@ -67,8 +81,11 @@ def test_quick_and_full_runs_measure_the_sizes_the_issue_names():
 
 
 def test_drill_clicks_are_different_points_spread_over_every_chart():
-    points = [{"graph": g, "custom": [f"ind{g}", "havering", f"p{i}"], "trace": "Havering"}
-              for g in range(3) for i in range(10)]
+    points = [
+        {"graph": g, "custom": [f"ind{g}", "havering", f"p{i}"], "trace": "Havering"}
+        for g in range(3)
+        for i in range(10)
+    ]
     points += points[:5]  # the same point drawn twice (two traces) is one point
     chosen = _choose_points(points, 9, seed=1)
     assert len({tuple(p["custom"]) for p in chosen}) == 9

@@ -98,9 +98,11 @@ def test_a_representative_evidences_only_their_own_agencys_actions():
 
 
 def test_progress_by_group_counts_signed_off_and_overdue():
-    rows = [{"agency": "Police", "status": "signed_off", "due_date": date(2016, 1, 1)},
-            {"agency": "Police", "status": "open", "due_date": date(2016, 1, 1)},
-            {"agency": "Health", "status": "open", "due_date": None}]
+    rows = [
+        {"agency": "Police", "status": "signed_off", "due_date": date(2016, 1, 1)},
+        {"agency": "Police", "status": "open", "due_date": date(2016, 1, 1)},
+        {"agency": "Health", "status": "open", "due_date": None},
+    ]
     p = {g.group: g for g in ar.progress_by(rows, "agency", date(2016, 6, 1))}
     assert (p["Police"].total, p["Police"].signed_off, p["Police"].overdue, p["Police"].percent_done) == (2, 1, 1, 50)
     assert p["Health"].percent_done == 0 and p["Health"].overdue == 0
@@ -117,4 +119,3 @@ def test_every_bundled_action_quotes_its_cited_line():
         assert a["text"] in line, a["reference"]
         assert a["source_kind"] in ar.SOURCE_KINDS and "due_date" not in a  # the reports state no due dates
     assert any(a["source_line"] == 2024 and "infrequent partnership attendance" in a["text"] for a in spec["actions"])
-

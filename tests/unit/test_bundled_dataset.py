@@ -15,11 +15,28 @@ from data_access.periods import PeriodError, parse_period
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASET = ROOT / "dashboard" / "dataset"
-COLUMNS = ["indicator", "area", "period", "breakdown_dimension", "breakdown_value", "value", "numerator",
-           "denominator", "unit", "source_document", "source_line", "note"]
+COLUMNS = [
+    "indicator",
+    "area",
+    "period",
+    "breakdown_dimension",
+    "breakdown_value",
+    "value",
+    "numerator",
+    "denominator",
+    "unit",
+    "source_document",
+    "source_line",
+    "note",
+]
 NUMBER = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\d.])\d+(?:\.\d+)?")
-WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-                                    "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split())}
+WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
 
 
 def seeds_dir() -> Path | None:
@@ -120,7 +137,7 @@ def test_every_value_is_printed_on_its_cited_line():
             continue
         if r.get("derived") == "yes":
             # A derived value names its inputs; they must be printed near the cited line.
-            window = " ".join(lines[max(0, n - 16): n + 15])
+            window = " ".join(lines[max(0, n - 16) : n + 15])
             inputs = [x for x in (r["numerator"], r["denominator"]) if x]
             if not inputs or not r["note"]:
                 problems.append(f"{name}:{i} derived value without its inputs (numerator, denominator, note)")

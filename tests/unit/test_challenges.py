@@ -24,32 +24,62 @@ from dashboard.rules.rag import Direction, Rule, Status
 from dashboard.rules.scorecard import Assessment, Comparison, Figure
 
 TODAY = date(2016, 12, 1)
-POLICE = {"code": "police_attendance_icpc_pct", "title": "Police (CAIT) attendance at initial conferences",
-          "unit": "percent", "polarity": "higher_is_better", "domain": "partnership"}
-SHARES = {"code": "cp_plans_started_category_pct", "title": "New child protection plans by initial category (share)",
-          "unit": "percent", "polarity": "neutral", "domain": "child_protection"}
+POLICE = {
+    "code": "police_attendance_icpc_pct",
+    "title": "Police (CAIT) attendance at initial conferences",
+    "unit": "percent",
+    "polarity": "higher_is_better",
+    "domain": "partnership",
+}
+SHARES = {
+    "code": "cp_plans_started_category_pct",
+    "title": "New child protection plans by initial category (share)",
+    "unit": "percent",
+    "polarity": "neutral",
+    "domain": "child_protection",
+}
 
 
 TARGET_100 = Rule("target", 100, 10, provenance="002.txt, line 4486")
 
 
-def assessment(value=44.0, rag="red", delta=None, prev_label="", denominator=None, flags=(), ind=POLICE,
-               rule=TARGET_100):
+def assessment(
+    value=44.0, rag="red", delta=None, prev_label="", denominator=None, flags=(), ind=POLICE, rule=TARGET_100
+):
     fig = Figure(value, "2014-15", "2014-15", "financial_year", date(2015, 3, 31), denominator=denominator)
     kind = "none" if delta is None else ("improving" if delta > 0 else "declining")
-    return Assessment(ind, "havering", fig, Status(rag, "target 100%"), Direction(kind, delta, prev_label, "percent"),
-                      rule, "Target: at least 100%", [], None, False, list(flags))
+    return Assessment(
+        ind,
+        "havering",
+        fig,
+        Status(rag, "target 100%"),
+        Direction(kind, delta, prev_label, "percent"),
+        rule,
+        "Target: at least 100%",
+        [],
+        None,
+        False,
+        list(flags),
+    )
 
 
-@pytest.mark.parametrize("status,action,after", [("open", "answer", "answered"), ("answered", "close", "closed"),
-                                                 ("open", "withdraw", "withdrawn"), ("answered", "reopen", "open"),
-                                                 ("open", "edit", "open")])
+@pytest.mark.parametrize(
+    "status,action,after",
+    [
+        ("open", "answer", "answered"),
+        ("answered", "close", "closed"),
+        ("open", "withdraw", "withdrawn"),
+        ("answered", "reopen", "open"),
+        ("open", "edit", "open"),
+    ],
+)
 def test_allowed_moves(status, action, after):
     assert next_status(status, action) == after
 
 
-@pytest.mark.parametrize("status,action", [("open", "close"), ("closed", "answer"), ("withdrawn", "reopen"),
-                                           ("closed", "edit")])
+@pytest.mark.parametrize(
+    "status,action", [("open", "close"), ("closed", "answer"), ("withdrawn", "reopen"), ("closed", "edit")]
+)
 def test_moves_the_status_does_not_allow_are_refused_with_a_reason(status, action):
     with pytest.raises(ChallengeRuleError, match=f"a challenge that is {status} cannot be"):
         next_status(status, action)
@@ -85,8 +115,10 @@ def test_due_dates_must_be_real_and_not_past():
 def test_a_red_indicator_gets_a_question_with_the_facts_it_used():
     d = draft_for_assessment(assessment(delta=-45.0, prev_label="Feb 2015"), "Havering", 20)
     assert d.reason == "red" and d.owner == "Metropolitan Police (CAIT)"
-    assert d.question.startswith("Police (CAIT) attendance at initial conferences fell from 89% in Feb 2015 to 44% "
-                                 "in 2014-15, against a target of 100%: what is driving this")
+    assert d.question.startswith(
+        "Police (CAIT) attendance at initial conferences fell from 89% in Feb 2015 to 44% "
+        "in 2014-15, against a target of 100%: what is driving this"
+    )
     assert any("target 100%; gap -56 pts" in f for f in d.facts)
 
 
@@ -104,18 +136,39 @@ def test_a_green_steady_indicator_gets_no_draft_but_a_large_move_does():
 
 
 def _shares(rows):
-    return pd.DataFrame([{"indicator": SHARES["code"], "area": "havering", "breakdown_dimension": "initial_category",
-                          "breakdown_value": v, "value": x, "period": p, "period_label": p,
-                          "sort_key": {"2013-14": "2014-03-31|2013-04-01", "2014-15": "2015-03-31|2014-04-01"}[p]}
-                         for p, v, x in rows])
+    return pd.DataFrame(
+        [
+            {
+                "indicator": SHARES["code"],
+                "area": "havering",
+                "breakdown_dimension": "initial_category",
+                "breakdown_value": v,
+                "value": x,
+                "period": p,
+                "period_label": p,
+                "sort_key": {"2013-14": "2014-03-31|2013-04-01", "2014-15": "2015-03-31|2014-04-01"}[p],
+            }
+            for p, v, x in rows
+        ]
+    )
 
 
 def test_the_breakdown_that_drove_a_change_is_drafted_as_the_board_would_ask_it():
-    rows = _shares([("2013-14", "emotional", 40), ("2013-14", "neglect", 45), ("2013-14", "physical", 12),
-                    ("2014-15", "emotional", 24), ("2014-15", "neglect", 55), ("2014-15", "physical", 16)])
+    rows = _shares(
+        [
+            ("2013-14", "emotional", 40),
+            ("2013-14", "neglect", 45),
+            ("2013-14", "physical", 12),
+            ("2014-15", "emotional", 24),
+            ("2014-15", "neglect", 55),
+            ("2014-15", "physical", 16),
+        ]
+    )
     [d] = drafts_from_breakdowns(SHARES, rows, "havering", "Havering")
-    assert d.question == ("Neglect rose from 45% to 55% of new plans in 2014-15: which referral sources drove this, "
-                          "and what is the neglect strategy's evidence of impact?")
+    assert d.question == (
+        "Neglect rose from 45% to 55% of new plans in 2014-15: which referral sources drove this, "
+        "and what is the neglect strategy's evidence of impact?"
+    )
     assert d.key == "cp_plans_started_category_pct|havering|2014-15|initial_category:neglect"
     assert "Emotional -16 pts" in d.facts[1]
 
@@ -129,8 +182,9 @@ def test_dismissed_drafts_are_not_proposed_again():
     a = assessment()
     drafts = draft_questions([a], pd.DataFrame(), {}, "havering", "Havering", 20)
     assert len(drafts) == 1
-    assert draft_questions([a], pd.DataFrame(), {}, "havering", "Havering", 20,
-                           dismissed=frozenset({drafts[0].key})) == []
+    assert (
+        draft_questions([a], pd.DataFrame(), {}, "havering", "Havering", 20, dismissed=frozenset({drafts[0].key})) == []
+    )
 
 
 def test_comparator_facts_are_listed():
@@ -141,15 +195,18 @@ def test_comparator_facts_are_listed():
     assert "England 10% in 2014-15; gap +4 pts" in d.facts
 
 
-LOG = pd.DataFrame([
-    # id, status, owner, domain, meeting
-    (1, "open", "Police", "partnership", "March board"),
-    (2, "answered", "Police", "child_protection", "March board"),
-    (3, "closed", "Police", "partnership", "March board"),
-    (4, "withdrawn", "Health", "partnership", ""),
-    (5, "open", "Health", "child_protection", "June board"),
-    (6, "answered", "Social care", "partnership", "June board"),
-], columns=["id", "status", "owner", "domain", "meeting"])
+LOG = pd.DataFrame(
+    [
+        # id, status, owner, domain, meeting
+        (1, "open", "Police", "partnership", "March board"),
+        (2, "answered", "Police", "child_protection", "March board"),
+        (3, "closed", "Police", "partnership", "March board"),
+        (4, "withdrawn", "Health", "partnership", ""),
+        (5, "open", "Health", "child_protection", "June board"),
+        (6, "answered", "Social care", "partnership", "June board"),
+    ],
+    columns=["id", "status", "owner", "domain", "meeting"],
+)
 
 
 def _ids(**filters):
@@ -162,16 +219,24 @@ def test_the_log_with_no_filters_shows_every_challenge():
     assert _ids(status=None, owner=None, domain=None, meeting=None) == [1, 2, 3, 4, 5, 6]
 
 
-@pytest.mark.parametrize("status,expected", [("active", [1, 2, 5, 6]), ("open", [1, 5]), ("answered", [2, 6]),
-                                             ("closed", [3]), ("withdrawn", [4])])
+@pytest.mark.parametrize(
+    "status,expected",
+    [("active", [1, 2, 5, 6]), ("open", [1, 5]), ("answered", [2, 6]), ("closed", [3]), ("withdrawn", [4])],
+)
 def test_the_status_filter_keeps_only_that_status_and_active_means_open_or_answered(status, expected):
     assert _ids(status=status) == expected
 
 
-@pytest.mark.parametrize("field,value,expected", [("owner", "Police", [1, 2, 3]), ("owner", "Health", [4, 5]),
-                                                  ("domain", "child_protection", [2, 5]),
-                                                  ("meeting", "June board", [5, 6]),
-                                                  ("meeting", "March board", [1, 2, 3])])
+@pytest.mark.parametrize(
+    "field,value,expected",
+    [
+        ("owner", "Police", [1, 2, 3]),
+        ("owner", "Health", [4, 5]),
+        ("domain", "child_protection", [2, 5]),
+        ("meeting", "June board", [5, 6]),
+        ("meeting", "March board", [1, 2, 3]),
+    ],
+)
 def test_owner_domain_and_meeting_each_keep_only_their_challenges(field, value, expected):
     assert _ids(**{field: value}) == expected
 
@@ -198,10 +263,18 @@ def test_a_draft_key_is_read_into_its_parts_and_a_breakdown_kind_keeps_its_colon
     assert parse_draft_key("cp_plans_by_category_pct|havering|2014-15|category:neglect").kind == "category:neglect"
 
 
-@pytest.mark.parametrize("key,says", [("x" * 256, "the limit is 255"), ("contacts|havering|2014-15", "is not a"),
-                                      ("contacts||2014-15|red", "is not a"), ("", "not named"), (None, "not named"),
-                                      (["contacts|havering|2014-15|red"], "not named"),
-                                      ("contacts|havering|2014-15|red\x1b[2J", "control character")])
+@pytest.mark.parametrize(
+    "key,says",
+    [
+        ("x" * 256, "the limit is 255"),
+        ("contacts|havering|2014-15", "is not a"),
+        ("contacts||2014-15|red", "is not a"),
+        ("", "not named"),
+        (None, "not named"),
+        (["contacts|havering|2014-15|red"], "not named"),
+        ("contacts|havering|2014-15|red\x1b[2J", "control character"),
+    ],
+)
 def test_a_draft_key_that_is_too_long_or_malformed_is_refused(key, says):
     with pytest.raises(ChallengeRuleError, match=says):
         parse_draft_key(key)

@@ -11,9 +11,19 @@ from dashboard.rules.rag import Rule
 
 
 def _row(area: str, period: str, value: float | None, **extra) -> dict:
-    return {"indicator": "cp_rate", "area": area, "period": period, "period_label": period, "sort_key": period,
-            "period_kind": "financial_year", "value": value, "source_document": None, "breakdown_dimension": "",
-            "breakdown_value": "", **extra}
+    return {
+        "indicator": "cp_rate",
+        "area": area,
+        "period": period,
+        "period_label": period,
+        "sort_key": period,
+        "period_kind": "financial_year",
+        "value": value,
+        "source_document": None,
+        "breakdown_dimension": "",
+        "breakdown_value": "",
+        **extra,
+    }
 
 
 IND = {"code": "cp_rate", "title": "Child protection plans per 10,000", "unit": "count", "polarity": "lower_is_better"}
@@ -21,9 +31,15 @@ IND = {"code": "cp_rate", "title": "Child protection plans per 10,000", "unit": 
 
 def test_a_trend_says_the_latest_figure_its_move_the_comparator_and_the_target():
     ref = registry_reference()
-    rows = pd.DataFrame([_row("havering", "2013-14", 40.0), _row("havering", "2014-15", 44.0),
-                         _row("havering", "2015-16", 38.5), _row("england", "2015-16", 43.1),
-                         _row("england", "2014-15", 42.9)])
+    rows = pd.DataFrame(
+        [
+            _row("havering", "2013-14", 40.0),
+            _row("havering", "2014-15", 44.0),
+            _row("havering", "2015-16", 38.5),
+            _row("england", "2015-16", 43.1),
+            _row("england", "2014-15", 42.9),
+        ]
+    )
     fig = figures.trend_figure(IND, rows, ref, ["havering"], Rule("target", target=40.0))
     data = figures.chart_data(fig, "count")
     assert data.summary.startswith("Child protection plans per 10,000.")
@@ -41,10 +57,17 @@ def test_a_trend_says_the_latest_figure_its_move_the_comparator_and_the_target()
 def test_a_breakdown_across_periods_says_the_latest_mix_largest_first_and_each_move():
     ref = registry_reference()
     ind = {"code": "cp_category", "title": "New plans", "unit": "percent", "polarity": "neutral"}
-    rows = pd.DataFrame([_row("havering", p, v, indicator="cp_category", breakdown_dimension="category",
-                              breakdown_value=c)
-                         for p, c, v in (("2014-15", "neglect", 45.0), ("2014-15", "emotional", 40.0),
-                                         ("2015-16", "neglect", 55.0), ("2015-16", "emotional", 30.0))])
+    rows = pd.DataFrame(
+        [
+            _row("havering", p, v, indicator="cp_category", breakdown_dimension="category", breakdown_value=c)
+            for p, c, v in (
+                ("2014-15", "neglect", 45.0),
+                ("2014-15", "emotional", 40.0),
+                ("2015-16", "neglect", 55.0),
+                ("2015-16", "emotional", 30.0),
+            )
+        ]
+    )
     data = figures.chart_data(figures.breakdown_figure(ind, rows, "category", ref), "percent")
     assert "2015-16: Neglect 55%, Emotional 30% (largest: Neglect)." in data.summary
     assert "Since 2014-15: Neglect up from 45%; Emotional down from 40%." in data.summary

@@ -47,7 +47,7 @@ def rules(css: str = CSS) -> list[Rule]:
 def custom_properties(scope: str = ":root") -> dict[str, str]:
     """The custom properties a scope sets (`.meeting` overrides `:root`'s)."""
     props: dict[str, str] = {}
-    for scope_selector in ([":root"] if scope == ":root" else [":root", scope]):
+    for scope_selector in [":root"] if scope == ":root" else [":root", scope]:
         for r in rules():
             if r.selector == scope_selector:
                 props.update({k: v for k, v in r.declarations.items() if k.startswith("--")})
@@ -112,8 +112,11 @@ def test_every_badge_and_label_on_a_colour_has_readable_text():
     for r in badges:
         ground = resolve(r.declarations["background"], props)
         base = ".rag-badge" if "badge" in r.selector else ".draft-reason"
-        text = resolve(r.declarations["color"], props) if "color" in r.declarations else base_text.get(
-            base, resolve(props["--ink"], props))
+        text = (
+            resolve(r.declarations["color"], props)
+            if "color" in r.declarations
+            else base_text.get(base, resolve(props["--ink"], props))
+        )
         assert base in base_text, f"{base} sets no text colour: its badges would inherit the page's"
         assert contrast_ratio(text, ground) >= TEXT, f"{r.selector}: {text} on {ground}"
 
@@ -154,8 +157,11 @@ def test_status_edges_focus_rings_and_control_borders_stand_out():
     the header), form-control borders."""
     props = custom_properties()
     page = {"#ffffff", "#fafafa", resolve(props["--bg"], props)}
-    edges = [r for r in rules() if ("rag-" in r.selector or "challenge-item.status" in r.selector)
-             and ("border-left-color" in r.declarations)]
+    edges = [
+        r
+        for r in rules()
+        if ("rag-" in r.selector or "challenge-item.status" in r.selector) and ("border-left-color" in r.declarations)
+    ]
     assert len(edges) >= 6
     for r in edges:
         colour = resolve(r.declarations["border-left-color"], props)

@@ -27,16 +27,34 @@ def test_more_entries_never_need_fewer_rows():
 
 
 def _rows(areas: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([{"indicator": "cp_plans", "area": a, "period": p, "period_label": p, "sort_key": p,
-                          "period_kind": "financial_year", "value": v, "source_document": None,
-                          "breakdown_dimension": "", "breakdown_value": ""}
-                         for a in areas for p, v in (("2014-15", 10.0), ("2015-16", 12.0))])
+    return pd.DataFrame(
+        [
+            {
+                "indicator": "cp_plans",
+                "area": a,
+                "period": p,
+                "period_label": p,
+                "sort_key": p,
+                "period_kind": "financial_year",
+                "value": v,
+                "source_document": None,
+                "breakdown_dimension": "",
+                "breakdown_value": "",
+            }
+            for a in areas
+            for p, v in (("2014-15", 10.0), ("2015-16", 12.0))
+        ]
+    )
 
 
 def test_a_single_series_leaves_no_room_for_a_legend_and_several_do():
     ref = registry_reference()
-    ind = {"code": "cp_plans", "title": "Children subject to a child protection plan", "unit": "count",
-           "polarity": "neutral"}
+    ind = {
+        "code": "cp_plans",
+        "title": "Children subject to a child protection plan",
+        "unit": "count",
+        "polarity": "neutral",
+    }
     one = figures.trend_figure(ind, _rows(["havering"]), ref, ["havering"], None)
     areas = ["triborough", "hammersmith_fulham", "kensington_chelsea", "westminster"]
     four = figures.trend_figure(ind, _rows(areas), ref, areas, None)
@@ -45,11 +63,28 @@ def test_a_single_series_leaves_no_room_for_a_legend_and_several_do():
 
 def test_a_breakdown_title_does_not_repeat_its_dimension():
     ref = registry_reference()
-    ind = {"code": "contacts_by_source_pct", "title": "Contacts by source (share)", "unit": "percent",
-           "polarity": "neutral"}
-    rows = pd.DataFrame([{"indicator": ind["code"], "area": "havering", "period": "2014-15",
-                          "period_label": "2014-15", "sort_key": "2014-15", "value": 30.0, "source_document": None,
-                          "breakdown_dimension": "source", "breakdown_value": v} for v in ("police", "health")])
+    ind = {
+        "code": "contacts_by_source_pct",
+        "title": "Contacts by source (share)",
+        "unit": "percent",
+        "polarity": "neutral",
+    }
+    rows = pd.DataFrame(
+        [
+            {
+                "indicator": ind["code"],
+                "area": "havering",
+                "period": "2014-15",
+                "period_label": "2014-15",
+                "sort_key": "2014-15",
+                "value": 30.0,
+                "source_document": None,
+                "breakdown_dimension": "source",
+                "breakdown_value": v,
+            }
+            for v in ("police", "health")
+        ]
+    )
     fig = figures.breakdown_figure(ind, rows, "source", ref)
     assert fig.layout.title.text == "Contacts by source (share)"
     ind2 = {**ind, "title": "Contacts received"}
@@ -58,9 +93,12 @@ def test_a_breakdown_title_does_not_repeat_its_dimension():
 
 def test_meeting_mode_enlarges_the_type_and_unwraps_a_title_that_now_fits():
     ref = registry_reference()
-    ind = {"code": "cla_placed_out_of_borough_20_miles_pct",
-           "title": "Placed outside the borough and more than 20 miles away", "unit": "percent",
-           "polarity": "lower_is_better"}
+    ind = {
+        "code": "cla_placed_out_of_borough_20_miles_pct",
+        "title": "Placed outside the borough and more than 20 miles away",
+        "unit": "percent",
+        "polarity": "lower_is_better",
+    }
     fig = figures.trend_figure(ind, _rows(["havering"]).assign(indicator=ind["code"]), ref, ["havering"], None)
     assert "<br>" in fig.layout.title.text  # two lines in a narrow chart
     normal_font, normal_height = fig.layout.font.size, fig.layout.height
@@ -74,16 +112,48 @@ def test_meeting_mode_enlarges_the_type_and_unwraps_a_title_that_now_fits():
 def _domain_rows() -> pd.DataFrame:
     """Child protection and partnership figures for Havering: headline figures, and one breakdown."""
     base = {"period_kind": "financial_year", "source_document": None, "end_date": "2015-03-31"}
-    rows = [{**base, "indicator": code, "area": area, "period": "2014-15", "period_label": "2014-15",
-             "sort_key": "2014-15", "value": 10.0, "breakdown_dimension": "", "breakdown_value": ""}
-            for code in ("cp_plans", "police_attendance_icpc_pct", "cp_plans_started")
-            for area in ("havering", "england")]
-    rows += [{**base, "indicator": "cp_plans", "area": "havering", "period": "2014-15", "period_label": "2014-15",
-              "sort_key": "2014-15", "value": v, "breakdown_dimension": "category", "breakdown_value": c}
-             for c, v in (("neglect", 6.0), ("emotional", 4.0))]
-    rows += [{**base, "indicator": "cp_plans_started", "area": "england", "period": "2013-14",
-              "period_label": "2013-14", "sort_key": "2013-14", "value": 5.0, "breakdown_dimension": "",
-              "breakdown_value": ""}]
+    rows = [
+        {
+            **base,
+            "indicator": code,
+            "area": area,
+            "period": "2014-15",
+            "period_label": "2014-15",
+            "sort_key": "2014-15",
+            "value": 10.0,
+            "breakdown_dimension": "",
+            "breakdown_value": "",
+        }
+        for code in ("cp_plans", "police_attendance_icpc_pct", "cp_plans_started")
+        for area in ("havering", "england")
+    ]
+    rows += [
+        {
+            **base,
+            "indicator": "cp_plans",
+            "area": "havering",
+            "period": "2014-15",
+            "period_label": "2014-15",
+            "sort_key": "2014-15",
+            "value": v,
+            "breakdown_dimension": "category",
+            "breakdown_value": c,
+        }
+        for c, v in (("neglect", 6.0), ("emotional", 4.0))
+    ]
+    rows += [
+        {
+            **base,
+            "indicator": "cp_plans_started",
+            "area": "england",
+            "period": "2013-14",
+            "period_label": "2013-14",
+            "sort_key": "2013-14",
+            "value": 5.0,
+            "breakdown_dimension": "",
+            "breakdown_value": "",
+        }
+    ]
     return pd.DataFrame(rows)
 
 

@@ -43,8 +43,16 @@ def test_model_by_period_end():
 def test_kind_with_the_latest_figure_wins_board_first_on_a_tie():
     assert choose_kind({"document": (date(2018, 3, 31), 365), "official": (date(2025, 3, 31), 365)}) == "official"
     assert choose_kind({"official": (date(2018, 3, 31), 364), "document": (date(2018, 3, 31), 364)}) == "document"
-    assert choose_kind({"official": (date(2018, 3, 31), 364), "returns": (date(2018, 3, 31), 364),
-                        "partner": (date(2018, 3, 31), 364)}) == "returns"
+    assert (
+        choose_kind(
+            {
+                "official": (date(2018, 3, 31), 364),
+                "returns": (date(2018, 3, 31), 364),
+                "partner": (date(2018, 3, 31), 364),
+            }
+        )
+        == "returns"
+    )
     assert choose_kind({}) is None
 
 
@@ -56,27 +64,53 @@ def test_symbols_in_words():
 
 def _kind_rows() -> pd.DataFrame:
     """Havering's child protection plans: the board's papers to 2014-15, the DfE's from 2013-14 to 2015-16."""
-    rows = [("document", "2013-14", 100.0), ("document", "2014-15", 110.0),
-            ("official", "2013-14", 140.0), ("official", "2014-15", 150.0), ("official", "2015-16", 160.0)]
-    return pd.DataFrame([{"indicator": "cp_plans", "area": "havering", "period": p, "period_label": p,
-                          "sort_key": p, "period_kind": "financial_year", "value": v, "source_document": None,
-                          "breakdown_dimension": "", "breakdown_value": "", "source_kind": k}
-                         for k, p, v in rows])
+    rows = [
+        ("document", "2013-14", 100.0),
+        ("document", "2014-15", 110.0),
+        ("official", "2013-14", 140.0),
+        ("official", "2014-15", 150.0),
+        ("official", "2015-16", 160.0),
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "indicator": "cp_plans",
+                "area": "havering",
+                "period": p,
+                "period_label": p,
+                "sort_key": p,
+                "period_kind": "financial_year",
+                "value": v,
+                "source_document": None,
+                "breakdown_dimension": "",
+                "breakdown_value": "",
+                "source_kind": k,
+            }
+            for k, p, v in rows
+        ]
+    )
 
 
 def test_a_trend_draws_a_line_per_kind_never_one_joining_two():
     from dashboard.reference.view import registry_reference
     from dashboard.reports import figures
 
-    ind = {"code": "cp_plans", "title": "Children subject to a child protection plan", "unit": "count",
-           "polarity": "neutral"}
+    ind = {
+        "code": "cp_plans",
+        "title": "Children subject to a child protection plan",
+        "unit": "count",
+        "polarity": "neutral",
+    }
     fig = figures.trend_figure(ind, _kind_rows(), registry_reference(), ["havering"], None)
     lines = {t.name: list(t.y) for t in fig.data}
-    assert lines == {"Havering (board document)": [100.0, 110.0, None],
-                     "Havering (official statistics)": [140.0, 150.0, 160.0]}
+    assert lines == {
+        "Havering (board document)": [100.0, 110.0, None],
+        "Havering (official statistics)": [140.0, 150.0, 160.0],
+    }
     # One kind only: the line keeps the area's plain name, as before kinds were recorded.
-    only = figures.trend_figure(ind, _kind_rows().query("source_kind == 'official'"), registry_reference(),
-                                ["havering"], None)
+    only = figures.trend_figure(
+        ind, _kind_rows().query("source_kind == 'official'"), registry_reference(), ["havering"], None
+    )
     assert [t.name for t in only.data] == ["Havering"]
 
 

@@ -8,23 +8,54 @@ import pandas as pd
 from dashboard.rules.quality import parts_versus_total, percent_mismatches
 from data_access.quality_store import ROUNDED_COUNT_TOLERANCE
 
-COLUMNS = ["id", "indicator", "unit", "area", "area_kind", "board_id", "period", "breakdown_dimension",
-           "breakdown_value", "value", "numerator", "denominator", "source_document", "source_line", "source_kind",
-           "tolerance"]
+COLUMNS = [
+    "id",
+    "indicator",
+    "unit",
+    "area",
+    "area_kind",
+    "board_id",
+    "period",
+    "breakdown_dimension",
+    "breakdown_value",
+    "value",
+    "numerator",
+    "denominator",
+    "source_document",
+    "source_line",
+    "source_kind",
+    "tolerance",
+]
 
 
 def obs(*rows: dict) -> pd.DataFrame:
-    defaults = {"indicator": "cin_count", "unit": "count", "area": "england", "area_kind": "england",
-                "board_id": None, "period": "2024-03-31", "breakdown_dimension": "", "breakdown_value": "",
-                "numerator": None, "denominator": None, "source_document": "b1.csv", "source_line": 2,
-                "source_kind": "official", "tolerance": 0.0}
+    defaults = {
+        "indicator": "cin_count",
+        "unit": "count",
+        "area": "england",
+        "area_kind": "england",
+        "board_id": None,
+        "period": "2024-03-31",
+        "breakdown_dimension": "",
+        "breakdown_value": "",
+        "numerator": None,
+        "denominator": None,
+        "source_document": "b1.csv",
+        "source_line": 2,
+        "source_kind": "official",
+        "tolerance": 0.0,
+    }
     return pd.DataFrame([{**defaults, "id": i, **r} for i, r in enumerate(rows, start=1)], columns=COLUMNS)
 
 
 def parts(total: float, values: list[float], tolerance: float) -> pd.DataFrame:
-    return obs({"value": total, "tolerance": tolerance},
-               *({"breakdown_dimension": "age_band", "breakdown_value": f"band {i}", "value": v,
-                  "tolerance": tolerance} for i, v in enumerate(values)))
+    return obs(
+        {"value": total, "tolerance": tolerance},
+        *(
+            {"breakdown_dimension": "age_band", "breakdown_value": f"band {i}", "value": v, "tolerance": tolerance}
+            for i, v in enumerate(values)
+        ),
+    )
 
 
 def test_rounded_parts_within_five_each_of_a_rounded_total_are_not_flagged():
@@ -41,8 +72,12 @@ def test_exact_counts_still_add_up_exactly():
 def test_a_percentage_of_rounded_counts_or_of_decimal_figures_is_not_flagged_for_their_rounding():
     rate = {"indicator": "csww_turnover_rate_pct", "unit": "percent"}
     assert percent_mismatches(obs({**rate, "value": 8.9, "numerator": 8.6, "denominator": 97.2})) == []
-    assert percent_mismatches(obs({**rate, "value": 25.3, "numerator": 250, "denominator": 1010,
-                                   "tolerance": ROUNDED_COUNT_TOLERANCE})) == []
+    assert (
+        percent_mismatches(
+            obs({**rate, "value": 25.3, "numerator": 250, "denominator": 1010, "tolerance": ROUNDED_COUNT_TOLERANCE})
+        )
+        == []
+    )
     # the same without the rounding mark: 250 of 1,010 is 24.8%, flagged
     assert len(percent_mismatches(obs({**rate, "value": 25.3, "numerator": 250, "denominator": 1010}))) == 1
     # a real difference stays a flag

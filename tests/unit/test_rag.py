@@ -50,8 +50,12 @@ def test_small_numbers_are_not_rated_rather_than_red():
     s = rate(57, unit="percent", polarity="higher_is_better", rule=TARGET_85, denominator=7)
     assert s.rag == "none" and s.label == "Not rated: small numbers (7 cases)"
     assert rate(57, unit="percent", polarity="higher_is_better", rule=TARGET_85, denominator=20).rag == "red"
-    assert rate(57, unit="percent", polarity="higher_is_better", rule=TARGET_85, denominator=7,
-                small_number_threshold=5).rag == "red"
+    assert (
+        rate(
+            57, unit="percent", polarity="higher_is_better", rule=TARGET_85, denominator=7, small_number_threshold=5
+        ).rag
+        == "red"
+    )
 
 
 def test_missing_data_and_missing_rules_are_not_rated_with_the_reason():
@@ -107,10 +111,13 @@ def test_off_target_since_finds_the_start_of_the_current_run():
 
 
 def test_a_target_is_explained_with_where_amber_ends():
-    assert rule_explanation(TARGET_85, "percent", "higher_is_better") == \
-        "Target: at least 85%; amber to 80%, red beyond"
-    assert rule_explanation(TARGET_10_LOWER, "percent", "lower_is_better") == \
-        "Target: at most 10%; amber to 12%, red beyond"
+    assert (
+        rule_explanation(TARGET_85, "percent", "higher_is_better") == "Target: at least 85%; amber to 80%, red beyond"
+    )
+    assert (
+        rule_explanation(TARGET_10_LOWER, "percent", "lower_is_better")
+        == "Target: at most 10%; amber to 12%, red beyond"
+    )
 
 
 def test_a_comparator_and_an_unrated_measure_are_explained_in_words():

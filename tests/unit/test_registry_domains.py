@@ -24,9 +24,14 @@ def test_partnership_is_drawn_on_the_child_protection_page_and_has_no_page_of_it
 
 def test_pages_keep_their_order_and_short_names_in_the_navigation():
     pages = [(d.nav_label, d.path) for d in registry().domain_pages()]
-    assert pages == [("Front door", "/front-door"), ("Child protection", "/child-protection"),
-                     ("Looked after", "/looked-after"), ("Care leavers", "/care-leavers"),
-                     ("Training", "/training"), ("Board business", "/board-business")]
+    assert pages == [
+        ("Front door", "/front-door"),
+        ("Child protection", "/child-protection"),
+        ("Looked after", "/looked-after"),
+        ("Care leavers", "/care-leavers"),
+        ("Training", "/training"),
+        ("Board business", "/board-business"),
+    ]
 
 
 def _with_domains(tmp_path: Path, domains: dict) -> Path:
@@ -45,17 +50,22 @@ def _with_domains(tmp_path: Path, domains: dict) -> Path:
 BUNDLED = yaml.safe_load((DATASET_DIR / "indicators.yaml").read_text(encoding="utf-8"))["domains"]
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"front_door": {"path": "/front-door"}}, "domain 'front_door': 'title' is required"),
-    ({"front_door": {"title": "Front door"}}, "domain 'front_door': 'path' is required"),
-    ({"front_door": {"title": "Front door", "path": "front-door"}}, "'path' must start with '/'"),
-    ({"training": {"title": "Training", "path": "/front-door"}}, "already the address of another page"),
-    ({"training": {"title": "Training", "path": "/exceptions"}}, "already the address of another page"),
-    ({"partnership": {"title": "Partnership", "shown_on": "safeguarding"}}, "shown_on must name a domain"),
-    ({"partnership": {"title": "Partnership", "shown_on": "partnership"}}, "shown_on must name a domain"),
-    ({"partnership": {"title": "Partnership", "shown_on": "child_protection", "path": "/partnership"}},
-     "has that page's path"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"front_door": {"path": "/front-door"}}, "domain 'front_door': 'title' is required"),
+        ({"front_door": {"title": "Front door"}}, "domain 'front_door': 'path' is required"),
+        ({"front_door": {"title": "Front door", "path": "front-door"}}, "'path' must start with '/'"),
+        ({"training": {"title": "Training", "path": "/front-door"}}, "already the address of another page"),
+        ({"training": {"title": "Training", "path": "/exceptions"}}, "already the address of another page"),
+        ({"partnership": {"title": "Partnership", "shown_on": "safeguarding"}}, "shown_on must name a domain"),
+        ({"partnership": {"title": "Partnership", "shown_on": "partnership"}}, "shown_on must name a domain"),
+        (
+            {"partnership": {"title": "Partnership", "shown_on": "child_protection", "path": "/partnership"}},
+            "has that page's path",
+        ),
+    ],
+)
 def test_a_wrong_domain_stops_the_start_with_a_message_naming_it(tmp_path, change, message):
     with pytest.raises(RegistryError, match=message):
         load_registry(_with_domains(tmp_path, {**BUNDLED, **change}))

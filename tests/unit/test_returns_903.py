@@ -24,9 +24,21 @@ def d(text: str) -> date:
 
 
 def ep(child, decom, rne="P", ls="C2", place="U6", dec="", rec="", urn="", provider="PR1") -> dict:
-    return {"CHILD": child, "DECOM": decom, "RNE": rne, "LS": ls, "CIN": "N1", "PLACE": place,
-            "PLACE_PROVIDER": provider, "DEC": dec, "REC": rec or ("X1" if dec else ""), "REASON_PLACE_CHANGE": "",
-            "HOME_POST": "", "PL_POST": "", "URN": urn or f"U-{child}-{decom}"}
+    return {
+        "CHILD": child,
+        "DECOM": decom,
+        "RNE": rne,
+        "LS": ls,
+        "CIN": "N1",
+        "PLACE": place,
+        "PLACE_PROVIDER": provider,
+        "DEC": dec,
+        "REC": rec or ("X1" if dec else ""),
+        "REASON_PLACE_CHANGE": "",
+        "HOME_POST": "",
+        "PL_POST": "",
+        "URN": urn or f"U-{child}-{decom}",
+    }
 
 
 def hdr(child, dob="01/06/2012", sex="1", ethnic="WBRI") -> dict:
@@ -45,22 +57,28 @@ def write(folder: Path, year: int, table: str, rows: list[dict], columns=None) -
     return path
 
 
-def make_return(folder: Path, episodes: dict[int, list[dict]], header: list[dict], oc3: list[dict] | None = None,
-                year: int = YEAR) -> s903.Return903:
+def make_return(
+    folder: Path, episodes: dict[int, list[dict]], header: list[dict], oc3: list[dict] | None = None, year: int = YEAR
+) -> s903.Return903:
     for y, rows in episodes.items():
         write(folder, y, "Episodes", rows)
         children = {r["CHILD"] for r in rows}
         write(folder, y, "Header", [h for h in header if h["CHILD"] in children or y == year])
-    write(folder, year, "OC3", oc3 or [{"CHILD": "L1", "DOB": "01/06/2003", "IN_TOUCH": "YES", "ACTIV": "F1",
-                                         "ACCOM": "U1"}])
+    write(
+        folder,
+        year,
+        "OC3",
+        oc3 or [{"CHILD": "L1", "DOB": "01/06/2003", "IN_TOUCH": "YES", "ACTIV": "F1", "ACCOM": "U1"}],
+    )
     if not any(h["CHILD"] == "L1" for h in header) and not oc3:
         write(folder, year, "Header", header + [hdr("L1", "01/06/2003")])
     return s903.read_return(folder, year)
 
 
 def figure(figures: list[Figure], indicator: str, dim: str = "", value: str = "") -> Figure:
-    return next(f for f in figures if f.indicator == indicator and f.breakdown_dimension == dim
-                and f.breakdown_value == value)
+    return next(
+        f for f in figures if f.indicator == indicator and f.breakdown_dimension == dim and f.breakdown_value == value
+    )
 
 
 def counted(measured, child: str) -> bool:
@@ -71,13 +89,19 @@ def counted(measured, child: str) -> bool:
 
 
 def test_a_child_with_exactly_three_placements_in_the_year_is_counted_and_one_with_two_is_not(tmp_path):
-    ret = make_return(tmp_path, {YEAR: [
-        ep("A", "01/02/2021", "S", place="U6", dec="01/06/2022"),
-        ep("A", "01/06/2022", "P", place="U4", dec="01/09/2022"),
-        ep("A", "01/09/2022", "P", place="K2"),
-        ep("B", "01/02/2021", "S", place="U6", dec="01/06/2022"),
-        ep("B", "01/06/2022", "P", place="U4"),
-    ]}, [hdr("A"), hdr("B")])
+    ret = make_return(
+        tmp_path,
+        {
+            YEAR: [
+                ep("A", "01/02/2021", "S", place="U6", dec="01/06/2022"),
+                ep("A", "01/06/2022", "P", place="U4", dec="01/09/2022"),
+                ep("A", "01/09/2022", "P", place="K2"),
+                ep("B", "01/02/2021", "S", place="U6", dec="01/06/2022"),
+                ep("B", "01/06/2022", "P", place="U4"),
+            ]
+        },
+        [hdr("A"), hdr("B")],
+    )
     m = s903.three_plus_placements(ret)
     assert counted(m, "A") and not counted(m, "B")
     f = figure(m.figures, "cla_3_plus_placements_pct")
@@ -86,17 +110,25 @@ def test_a_child_with_exactly_three_placements_in_the_year_is_counted_and_one_wi
 
 def test_a_placement_change_across_31_march_belongs_to_the_year_it_starts_in(tmp_path):
     # C's third placement starts on 2 April 2023, after the year; D moves on 1 April 2022, the first day of it.
-    ret = make_return(tmp_path, {2023: [
-        ep("C", "01/05/2020", "S", place="U6", dec="10/01/2023"),
-        ep("C", "10/01/2023", "P", place="U4"),
-        ep("D", "01/05/2020", "S", place="U6", dec="01/04/2022"),
-        ep("D", "01/04/2022", "P", place="U4", dec="01/10/2022"),
-        ep("D", "01/10/2022", "P", place="K2"),
-    ], 2024: [
-        ep("C", "10/01/2023", "P", place="U4", dec="02/04/2023"),
-        ep("C", "02/04/2023", "P", place="K2"),
-        ep("D", "01/10/2022", "P", place="K2"),
-    ]}, [hdr("C"), hdr("D")], year=2024)
+    ret = make_return(
+        tmp_path,
+        {
+            2023: [
+                ep("C", "01/05/2020", "S", place="U6", dec="10/01/2023"),
+                ep("C", "10/01/2023", "P", place="U4"),
+                ep("D", "01/05/2020", "S", place="U6", dec="01/04/2022"),
+                ep("D", "01/04/2022", "P", place="U4", dec="01/10/2022"),
+                ep("D", "01/10/2022", "P", place="K2"),
+            ],
+            2024: [
+                ep("C", "10/01/2023", "P", place="U4", dec="02/04/2023"),
+                ep("C", "02/04/2023", "P", place="K2"),
+                ep("D", "01/10/2022", "P", place="K2"),
+            ],
+        },
+        [hdr("C"), hdr("D")],
+        year=2024,
+    )
     y2023 = s903.three_plus_placements(ret, 2023)
     assert [c.codes["placements"] for c in sorted(y2023.children, key=lambda c: c.child)] == ["2", "2"]
     y2024 = s903.three_plus_placements(ret, 2024)
@@ -104,29 +136,41 @@ def test_a_placement_change_across_31_march_belongs_to_the_year_it_starts_in(tmp
 
 
 def test_a_temporary_placement_is_not_a_placement_and_returning_to_the_same_one_is_not_a_move(tmp_path):
-    ret = make_return(tmp_path, {YEAR: [
-        ep("E", "01/05/2020", "S", place="U6", urn="FC1", dec="05/07/2022"),
-        ep("E", "05/07/2022", "P", place="T1", urn="HOSP", dec="09/07/2022"),  # in hospital for four days
-        ep("E", "09/07/2022", "P", place="U6", urn="FC1", dec="01/12/2022"),  # back to the same carers
-        ep("E", "01/12/2022", "P", place="U4", urn="FC2"),
-        ep("F", "01/05/2020", "S", place="U6", urn="FC3", dec="05/07/2022"),
-        ep("F", "05/07/2022", "P", place="T4", urn="EMG", dec="09/07/2022"),  # a few days' emergency cover...
-        ep("F", "09/07/2022", "P", place="U6", urn="FC4"),  # ... then somewhere new
-    ]}, [hdr("E"), hdr("F")])
+    ret = make_return(
+        tmp_path,
+        {
+            YEAR: [
+                ep("E", "01/05/2020", "S", place="U6", urn="FC1", dec="05/07/2022"),
+                ep("E", "05/07/2022", "P", place="T1", urn="HOSP", dec="09/07/2022"),  # in hospital for four days
+                ep("E", "09/07/2022", "P", place="U6", urn="FC1", dec="01/12/2022"),  # back to the same carers
+                ep("E", "01/12/2022", "P", place="U4", urn="FC2"),
+                ep("F", "01/05/2020", "S", place="U6", urn="FC3", dec="05/07/2022"),
+                ep("F", "05/07/2022", "P", place="T4", urn="EMG", dec="09/07/2022"),  # a few days' emergency cover...
+                ep("F", "09/07/2022", "P", place="U6", urn="FC4"),  # ... then somewhere new
+            ]
+        },
+        [hdr("E"), hdr("F")],
+    )
     m = s903.three_plus_placements(ret)
     assert {c.child: c.codes["placements"] for c in m.children} == {"E": "2", "F": "2"}
 
 
 def test_an_agreed_series_of_short_breaks_is_left_out(tmp_path):
-    ret = make_return(tmp_path, {YEAR: [
-        ep("G", "03/06/2022", "S", ls="V3", place="R1", urn="SB", dec="05/06/2022", rec="E4A"),
-        ep("G", "07/09/2022", "S", ls="V3", place="R1", urn="SB", dec="09/09/2022", rec="E4A"),
-        ep("G", "10/03/2023", "S", ls="V3", place="R1", urn="SB"),  # on a short break at 31 March
-        ep("H", "03/06/2022", "S", ls="V3", place="R1", urn="SB", dec="05/06/2022", rec="E4A"),
-        ep("H", "07/09/2022", "S", ls="V3", place="R1", urn="SB", dec="09/09/2022", rec="E4A"),
-        ep("H", "01/11/2022", "S", ls="C1", place="U6", urn="FC5", dec="01/02/2023"),
-        ep("H", "01/02/2023", "P", ls="C1", place="U4", urn="FC6"),
-    ]}, [hdr("G"), hdr("H")])
+    ret = make_return(
+        tmp_path,
+        {
+            YEAR: [
+                ep("G", "03/06/2022", "S", ls="V3", place="R1", urn="SB", dec="05/06/2022", rec="E4A"),
+                ep("G", "07/09/2022", "S", ls="V3", place="R1", urn="SB", dec="09/09/2022", rec="E4A"),
+                ep("G", "10/03/2023", "S", ls="V3", place="R1", urn="SB"),  # on a short break at 31 March
+                ep("H", "03/06/2022", "S", ls="V3", place="R1", urn="SB", dec="05/06/2022", rec="E4A"),
+                ep("H", "07/09/2022", "S", ls="V3", place="R1", urn="SB", dec="09/09/2022", rec="E4A"),
+                ep("H", "01/11/2022", "S", ls="C1", place="U6", urn="FC5", dec="01/02/2023"),
+                ep("H", "01/02/2023", "P", ls="C1", place="U4", urn="FC6"),
+            ]
+        },
+        [hdr("G"), hdr("H")],
+    )
     cla = s903.children_looked_after(ret)
     assert figure(cla.figures, "children_looked_after").value == 1  # G is not looked after at 31 March
     m = s903.three_plus_placements(ret)
@@ -134,10 +178,16 @@ def test_an_agreed_series_of_short_breaks_is_left_out(tmp_path):
 
 
 def test_looked_after_at_31_march_means_open_at_the_end_of_that_day(tmp_path):
-    ret = make_return(tmp_path, {YEAR: [
-        ep("I", "01/05/2021", "S", dec="31/03/2023", rec="E4A"),  # went home on 31 March
-        ep("J", "31/03/2023", "S", place="U6"),  # came into care on 31 March
-    ]}, [hdr("I"), hdr("J", dob="15/03/2023")])
+    ret = make_return(
+        tmp_path,
+        {
+            YEAR: [
+                ep("I", "01/05/2021", "S", dec="31/03/2023", rec="E4A"),  # went home on 31 March
+                ep("J", "31/03/2023", "S", place="U6"),  # came into care on 31 March
+            ]
+        },
+        [hdr("I"), hdr("J", dob="15/03/2023")],
+    )
     cla = s903.children_looked_after(ret)
     assert [c.child for c in cla.children] == ["J"]
     assert figure(cla.figures, "children_looked_after", "age_band", "under_1").value == 1
@@ -149,10 +199,16 @@ def test_looked_after_at_31_march_means_open_at_the_end_of_that_day(tmp_path):
 
 
 def test_a_child_turning_16_before_31_march_leaves_the_long_term_cohort_and_one_turning_16_after_stays(tmp_path):
-    ret = make_return(tmp_path, {YEAR: [
-        ep("K", "01/05/2019", "S", place="U6", urn="FC1"),  # turns 16 on 15 January 2023
-        ep("L", "01/05/2019", "S", place="U6", urn="FC2"),  # turns 16 on 15 April 2023
-    ]}, [hdr("K", dob="15/01/2007"), hdr("L", dob="15/04/2007")])
+    ret = make_return(
+        tmp_path,
+        {
+            YEAR: [
+                ep("K", "01/05/2019", "S", place="U6", urn="FC1"),  # turns 16 on 15 January 2023
+                ep("L", "01/05/2019", "S", place="U6", urn="FC2"),  # turns 16 on 15 April 2023
+            ]
+        },
+        [hdr("K", dob="15/01/2007"), hdr("L", dob="15/04/2007")],
+    )
     m = s903.long_term_stability(ret)
     assert [c.child for c in m.children] == ["L"]
     f = figure(m.figures, "cla_long_term_stability_pct")
@@ -160,21 +216,33 @@ def test_a_child_turning_16_before_31_march_leaves_the_long_term_cohort_and_one_
 
 
 def test_long_term_needs_two_and_a_half_years_in_care_and_two_in_the_placement(tmp_path):
-    ret = make_return(tmp_path, {YEAR: [
-        ep("M", "30/09/2020", "S", place="U6", urn="FC1"),  # exactly 2.5 years in care and placed: counted
-        ep("N", "01/10/2020", "S", place="U6", urn="FC2"),  # a day short of 2.5 years: not in the cohort
-        ep("O", "01/05/2019", "S", place="U6", urn="FC3", dec="01/04/2021"),
-        ep("O", "01/04/2021", "P", place="U4", urn="FC4"),  # placed a day under 2 years: in cohort, not counted
-    ]}, [hdr("M"), hdr("N"), hdr("O")])
+    ret = make_return(
+        tmp_path,
+        {
+            YEAR: [
+                ep("M", "30/09/2020", "S", place="U6", urn="FC1"),  # exactly 2.5 years in care and placed: counted
+                ep("N", "01/10/2020", "S", place="U6", urn="FC2"),  # a day short of 2.5 years: not in the cohort
+                ep("O", "01/05/2019", "S", place="U6", urn="FC3", dec="01/04/2021"),
+                ep("O", "01/04/2021", "P", place="U4", urn="FC4"),  # placed a day under 2 years: in cohort, not counted
+            ]
+        },
+        [hdr("M"), hdr("N"), hdr("O")],
+    )
     m = s903.long_term_stability(ret)
     assert {c.child: c.counted for c in m.children} == {"M": True, "O": False}
 
 
 def test_the_same_carer_wording_keeps_a_child_whose_placement_changed_but_whose_carers_did_not(tmp_path):
-    ret = make_return(tmp_path, {YEAR: [
-        ep("P", "01/05/2019", "S", place="U6", urn="FC1", dec="01/06/2022"),
-        ep("P", "01/06/2022", "T", place="U4", urn="FC1"),  # became long-term fostering with the same carers
-    ]}, [hdr("P")])
+    ret = make_return(
+        tmp_path,
+        {
+            YEAR: [
+                ep("P", "01/05/2019", "S", place="U6", urn="FC1", dec="01/06/2022"),
+                ep("P", "01/06/2022", "T", place="U4", urn="FC1"),  # became long-term fostering with the same carers
+            ]
+        },
+        [hdr("P")],
+    )
     assert not counted(s903.long_term_stability(ret, wording="placement"), "P")
     assert counted(s903.long_term_stability(ret, wording="carer"), "P")
     with pytest.raises(ValueError):
@@ -182,14 +250,20 @@ def test_the_same_carer_wording_keeps_a_child_whose_placement_changed_but_whose_
 
 
 def test_placed_for_adoption_counts_when_it_and_the_placement_before_last_two_years(tmp_path):
-    ret = make_return(tmp_path, {YEAR: [
-        ep("Q", "01/05/2019", "S", place="U6", urn="FC1", dec="01/05/2020"),
-        ep("Q", "01/05/2020", "P", place="U6", urn="FC2", dec="01/10/2022"),
-        ep("Q", "01/10/2022", "P", ls="E1", place="A6", urn="AD1"),
-        ep("R", "01/05/2019", "S", place="U6", urn="FC3", dec="01/06/2021"),
-        ep("R", "01/06/2021", "P", place="U6", urn="FC4", dec="01/10/2022"),
-        ep("R", "01/10/2022", "P", ls="E1", place="A6", urn="AD2"),
-    ]}, [hdr("Q", dob="01/01/2018"), hdr("R", dob="01/01/2018")])
+    ret = make_return(
+        tmp_path,
+        {
+            YEAR: [
+                ep("Q", "01/05/2019", "S", place="U6", urn="FC1", dec="01/05/2020"),
+                ep("Q", "01/05/2020", "P", place="U6", urn="FC2", dec="01/10/2022"),
+                ep("Q", "01/10/2022", "P", ls="E1", place="A6", urn="AD1"),
+                ep("R", "01/05/2019", "S", place="U6", urn="FC3", dec="01/06/2021"),
+                ep("R", "01/06/2021", "P", place="U6", urn="FC4", dec="01/10/2022"),
+                ep("R", "01/10/2022", "P", ls="E1", place="A6", urn="AD2"),
+            ]
+        },
+        [hdr("Q", dob="01/01/2018"), hdr("R", dob="01/01/2018")],
+    )
     m = s903.long_term_stability(ret)
     assert {c.child: c.counted for c in m.children} == {"Q": True, "R": False}
 
@@ -198,11 +272,17 @@ def test_placed_for_adoption_counts_when_it_and_the_placement_before_last_two_ye
 
 
 def test_a_care_leaver_with_no_information_stays_in_every_denominator(tmp_path):
-    oc3 = [{"CHILD": "S1", "DOB": "10/10/2002", "IN_TOUCH": "YES", "ACTIV": "F2", "ACCOM": "D1"},  # 20
-           {"CHILD": "S2", "DOB": "10/10/2002", "IN_TOUCH": "NO", "ACTIV": "0", "ACCOM": "0"},  # no information
-           {"CHILD": "S3", "DOB": "10/02/2005", "IN_TOUCH": "YES", "ACTIV": "G5", "ACCOM": "S2"}]  # 18
-    ret = make_return(tmp_path, {YEAR: [ep("T", "01/05/2021", "S")]},
-                      [hdr("T"), hdr("S1", "10/10/2002"), hdr("S2", "10/10/2002"), hdr("S3", "10/02/2005")], oc3)
+    oc3 = [
+        {"CHILD": "S1", "DOB": "10/10/2002", "IN_TOUCH": "YES", "ACTIV": "F2", "ACCOM": "D1"},  # 20
+        {"CHILD": "S2", "DOB": "10/10/2002", "IN_TOUCH": "NO", "ACTIV": "0", "ACCOM": "0"},  # no information
+        {"CHILD": "S3", "DOB": "10/02/2005", "IN_TOUCH": "YES", "ACTIV": "G5", "ACCOM": "S2"},
+    ]  # 18
+    ret = make_return(
+        tmp_path,
+        {YEAR: [ep("T", "01/05/2021", "S")]},
+        [hdr("T"), hdr("S1", "10/10/2002"), hdr("S2", "10/10/2002"), hdr("S3", "10/02/2005")],
+        oc3,
+    )
     m = s903.care_leaver_outcomes(ret)
     for code in ("care_leavers_in_touch_pct", "care_leavers_eet_pct", "care_leavers_suitable_accommodation_pct"):
         f = figure(m.figures, code)
@@ -232,8 +312,17 @@ def _stitch(rows, latest=2023):
 
 
 def e(child, year, decom, dec=None, rne="P", rec="", place="U6", **kw) -> dict:
-    return {"CHILD": child, "YEAR": year, "DECOM": d(decom), "DEC": d(dec) if dec else None, "RNE": rne,
-            "LS": "C2", "PLACE": place, "REC": rec or ("X1" if dec else ""), **kw}
+    return {
+        "CHILD": child,
+        "YEAR": year,
+        "DECOM": d(decom),
+        "DEC": d(dec) if dec else None,
+        "RNE": rne,
+        "LS": "C2",
+        "PLACE": place,
+        "REC": rec or ("X1" if dec else ""),
+        **kw,
+    }
 
 
 def test_an_open_episode_followed_by_another_is_closed_when_the_next_begins_and_the_repair_is_logged():
@@ -256,8 +345,11 @@ def test_an_episode_open_in_an_earlier_return_of_a_child_missing_later_ends_on_1
 
 
 def test_the_same_episode_in_two_years_returns_keeps_the_later_version_and_logs_a_difference():
-    carried = [e("A", 2022, "01/05/2021"), e("A", 2023, "01/05/2021", dec="01/06/2022"),
-               e("A", 2023, "01/06/2022", place="U4")]
+    carried = [
+        e("A", 2022, "01/05/2021"),
+        e("A", 2023, "01/05/2021", dec="01/06/2022"),
+        e("A", 2023, "01/06/2022", place="U4"),
+    ]
     out, repairs = _stitch(carried)
     assert len(out) == 2 and out[0]["DEC"] == d("01/06/2022") and repairs == []  # a normal carry-over
     corrected = [e("A", 2022, "01/05/2021", place="U3"), e("A", 2023, "01/05/2021", place="U6")]
@@ -292,15 +384,18 @@ def _rewrite(path: Path, row: int, column: str, value: str) -> None:
         w.writerows(rows)
 
 
-@pytest.mark.parametrize(("table", "column", "value", "says"), [
-    ("Episodes", "RNE", "Q", "'Q' is not a valid RNE code"),
-    ("Episodes", "DECOM", "2021/05/01", "not a date; write dd/mm/yyyy"),
-    ("Episodes", "DEC", "01/04/2021", "before the episode began"),
-    ("Episodes", "PLACE", "", "is empty; give a code"),
-    ("Header", "ETHNIC", "WHITE", "'WHITE' is not a valid ETHNIC code"),
-    ("OC3", "DOB", "01/06/2009", "turns 13"),
-    ("OC3", "ACCOM", "Q1", "'Q1' is not a valid ACCOM code"),
-])
+@pytest.mark.parametrize(
+    ("table", "column", "value", "says"),
+    [
+        ("Episodes", "RNE", "Q", "'Q' is not a valid RNE code"),
+        ("Episodes", "DECOM", "2021/05/01", "not a date; write dd/mm/yyyy"),
+        ("Episodes", "DEC", "01/04/2021", "before the episode began"),
+        ("Episodes", "PLACE", "", "is empty; give a code"),
+        ("Header", "ETHNIC", "WHITE", "'WHITE' is not a valid ETHNIC code"),
+        ("OC3", "DOB", "01/06/2009", "turns 13"),
+        ("OC3", "ACCOM", "Q1", "'Q1' is not a valid ACCOM code"),
+    ],
+)
 def test_a_bad_cell_is_named_by_file_row_and_column(tmp_path, table, column, value, says):
     folder = _valid(tmp_path)
     _rewrite(folder / f"{table.lower()}_{YEAR}.csv", 2, column, value)
@@ -319,10 +414,14 @@ def test_a_missing_table_or_column_is_named(tmp_path):
     write(folder, YEAR, "OC3", [], columns=("CHILD", "DOB", "IN_TOUCH", "ACTIV"))
     with pytest.raises(ImportRejected, match="no OC3 table"):  # without ACCOM it is not recognised as OC3
         s903.read_return(folder, YEAR)
-    write(folder, YEAR, "Episodes", [ep("A", "01/05/2021", "S")], columns=[
-        c for c in s903.TABLE_COLUMNS["Episodes"] if c != "REC"])
-    write(folder, YEAR, "OC3", [{"CHILD": "L1", "DOB": "01/06/2003", "IN_TOUCH": "YES", "ACTIV": "F1",
-                                 "ACCOM": "U1"}])
+    write(
+        folder,
+        YEAR,
+        "Episodes",
+        [ep("A", "01/05/2021", "S")],
+        columns=[c for c in s903.TABLE_COLUMNS["Episodes"] if c != "REC"],
+    )
+    write(folder, YEAR, "OC3", [{"CHILD": "L1", "DOB": "01/06/2003", "IN_TOUCH": "YES", "ACTIV": "F1", "ACCOM": "U1"}])
     with pytest.raises(ImportRejected) as e:
         s903.read_return(folder, YEAR)
     assert "no Episodes table" in str(e.value)  # without REC the file is not an Episodes table
@@ -354,8 +453,11 @@ def histories(draw):
     for i in range(draw(st.integers(1, 12))):
         child = f"C{i}"
         dob = date(2004, 1, 1) + timedelta(days=draw(st.integers(0, 19 * 365)))
-        header[child] = {"SEX": draw(st.sampled_from(["1", "2"])), "DOB": dob,
-                         "ETHNIC": draw(st.sampled_from(sorted(s903.ETHNIC_GROUPS)))}
+        header[child] = {
+            "SEX": draw(st.sampled_from(["1", "2"])),
+            "DOB": dob,
+            "ETHNIC": draw(st.sampled_from(sorted(s903.ETHNIC_GROUPS))),
+        }
         t = max(dob, date(2016, 1, 1)) + timedelta(days=draw(st.integers(0, 6 * 365)))
         for k in range(draw(st.integers(1, 7))):
             if t > date(2023, 3, 31):
@@ -364,13 +466,25 @@ def histories(draw):
             end = t + timedelta(days=length)
             gap = draw(st.sampled_from([0, 0, 0, 1, -2, 30]))
             last = end > date(2023, 3, 31) or draw(st.booleans()) and k > 2
-            episodes.append({"CHILD": child, "YEAR": 2023, "_n": len(episodes) + 2, "where": f"row {len(episodes)}",
-                             "DECOM": t, "DEC": None if last else end,
-                             "RNE": "S" if k == 0 else draw(st.sampled_from(CODES_RNE)),
-                             "LS": draw(st.sampled_from(["C2", "C2", "V2", "V3", "E1"])),
-                             "PLACE": draw(st.sampled_from(CODES_PLACE)), "REC": "" if last else "X1",
-                             "CIN": "N1", "PLACE_PROVIDER": "PR1", "URN": draw(st.sampled_from(["a", "b", "c"])),
-                             "PL_POST": "", "REASON_PLACE_CHANGE": ""})
+            episodes.append(
+                {
+                    "CHILD": child,
+                    "YEAR": 2023,
+                    "_n": len(episodes) + 2,
+                    "where": f"row {len(episodes)}",
+                    "DECOM": t,
+                    "DEC": None if last else end,
+                    "RNE": "S" if k == 0 else draw(st.sampled_from(CODES_RNE)),
+                    "LS": draw(st.sampled_from(["C2", "C2", "V2", "V3", "E1"])),
+                    "PLACE": draw(st.sampled_from(CODES_PLACE)),
+                    "REC": "" if last else "X1",
+                    "CIN": "N1",
+                    "PLACE_PROVIDER": "PR1",
+                    "URN": draw(st.sampled_from(["a", "b", "c"])),
+                    "PL_POST": "",
+                    "REASON_PLACE_CHANGE": "",
+                }
+            )
             if last:
                 break
             t = end + timedelta(days=gap)

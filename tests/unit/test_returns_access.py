@@ -5,10 +5,20 @@ import pytest
 from dashboard.returns.access import ChildLevelRefused, drill_down, export_child_level, may_see_child_level
 
 
-@pytest.mark.parametrize(("role", "allowed"), [
-    ("contributor", True), ("analyst", True), ("Analyst ", True),
-    ("viewer", False), ("chair", False), ("admin", False), ("", False), (None, False), ("auditor", False),
-])
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("contributor", True),
+        ("analyst", True),
+        ("Analyst ", True),
+        ("viewer", False),
+        ("chair", False),
+        ("admin", False),
+        ("", False),
+        (None, False),
+        ("auditor", False),
+    ],
+)
 def test_only_contributors_and_analysts_may_see_child_level_rows(role, allowed):
     assert may_see_child_level(role) is allowed
 
@@ -23,6 +33,13 @@ def test_a_viewer_is_refused_before_anything_is_read_and_an_export_needs_the_exp
         drill_down("viewer", "cla_3_plus_placements_pct", "havering", "2023-24")
     audited = []
     with pytest.raises(ChildLevelRefused, match="explicitly"):
-        export_child_level("analyst", "cla_3_plus_placements_pct", "havering", "2023-24", tmp_path / "x.csv",
-                           include_child_level=False, audit=audited.append)
+        export_child_level(
+            "analyst",
+            "cla_3_plus_placements_pct",
+            "havering",
+            "2023-24",
+            tmp_path / "x.csv",
+            include_child_level=False,
+            audit=audited.append,
+        )
     assert audited == [] and not (tmp_path / "x.csv").exists()

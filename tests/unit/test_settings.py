@@ -31,29 +31,59 @@ def clean_env(monkeypatch, tmp_path):
 def test_every_documented_variable_is_read_and_nothing_else_is(clean_env, tmp_path):
     names = documented_variables()
     assert len(names) >= 20 and "BROWSER_PATH" in names and "RETURNS_PSEUDONYM_KEY" in names
-    values = {"INSTANCE_PATH": str(tmp_path / "board"), "DATABASE_URL": "postgresql://board@db/board",
-              "REDIS_URL": "redis://cache:6379/0", "CACHE_TIMEOUT": "60", "SMALL_NUMBER_THRESHOLD": "15",
-              "SUPPRESS_SMALL_COUNTS": "0", "BROWSER_PATH": "/opt/chromium/chrome",
-              "RETURNS_PSEUDONYM_KEY": "shared-key-0123", "AUTH_MODE": "password", "SECRET_KEY": "cookie-key-0123",
-              "TRUSTED_PROXIES": "10.0.0.5", "AUTH_USER_HEADER": "X-User", "AUTH_ROLES_HEADER": "X-Roles",
-              "AUTH_LOGOUT_URL": "https://sso.example/logout", "SESSION_IDLE_MINUTES": "10",
-              "SESSION_MAX_HOURS": "8", "LOGIN_MAX_FAILURES": "3", "LOGIN_MAX_FAILURES_PER_ADDRESS": "9",
-              "LOGIN_LOCKOUT_MINUTES": "5", "COOKIE_SECURE": "always", "DATABASE_CONNECT_TIMEOUT": "4",
-              "DATABASE_STATEMENT_TIMEOUT": "0", "DATABASE_POOL_TIMEOUT": "2.5", "REDIS_CONNECT_TIMEOUT": "0.5",
-              "REDIS_SOCKET_TIMEOUT": "1.5", "CACHE_RETRY_AFTER": "10"}
+    values = {
+        "INSTANCE_PATH": str(tmp_path / "board"),
+        "DATABASE_URL": "postgresql://board@db/board",
+        "REDIS_URL": "redis://cache:6379/0",
+        "CACHE_TIMEOUT": "60",
+        "SMALL_NUMBER_THRESHOLD": "15",
+        "SUPPRESS_SMALL_COUNTS": "0",
+        "BROWSER_PATH": "/opt/chromium/chrome",
+        "RETURNS_PSEUDONYM_KEY": "shared-key-0123",
+        "AUTH_MODE": "password",
+        "SECRET_KEY": "cookie-key-0123",
+        "TRUSTED_PROXIES": "10.0.0.5",
+        "AUTH_USER_HEADER": "X-User",
+        "AUTH_ROLES_HEADER": "X-Roles",
+        "AUTH_LOGOUT_URL": "https://sso.example/logout",
+        "SESSION_IDLE_MINUTES": "10",
+        "SESSION_MAX_HOURS": "8",
+        "LOGIN_MAX_FAILURES": "3",
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": "9",
+        "LOGIN_LOCKOUT_MINUTES": "5",
+        "COOKIE_SECURE": "always",
+        "DATABASE_CONNECT_TIMEOUT": "4",
+        "DATABASE_STATEMENT_TIMEOUT": "0",
+        "DATABASE_POOL_TIMEOUT": "2.5",
+        "REDIS_CONNECT_TIMEOUT": "0.5",
+        "REDIS_SOCKET_TIMEOUT": "1.5",
+        "CACHE_RETRY_AFTER": "10",
+    }
     assert set(values) == set(names), "a variable was added to the README or to this test, not both"
     for name, value in values.items():
         clean_env.setenv(name, value)
     s = Settings.from_env()
-    assert (s.instance_path, s.database_url, s.redis_url) == (tmp_path / "board", "postgresql://board@db/board",
-                                                               "redis://cache:6379/0")
+    assert (s.instance_path, s.database_url, s.redis_url) == (
+        tmp_path / "board",
+        "postgresql://board@db/board",
+        "redis://cache:6379/0",
+    )
     assert (s.cache_timeout, s.small_number_threshold, s.suppress_small_counts) == (60, 15, False)
     assert (s.browser_path, s.returns_pseudonym_key) == ("/opt/chromium/chrome", "shared-key-0123")
     assert (s.auth_mode, s.secret_key, s.trusted_proxies) == ("password", "cookie-key-0123", ("10.0.0.5",))
-    assert (s.auth_user_header, s.auth_roles_header, s.auth_logout_url) == ("X-User", "X-Roles",
-                                                                            "https://sso.example/logout")
-    assert (s.session_idle_minutes, s.session_max_hours, s.login_max_failures, s.login_max_failures_per_address,
-            s.login_lockout_minutes, s.cookie_secure) == (10, 8, 3, 9, 5, "always")
+    assert (s.auth_user_header, s.auth_roles_header, s.auth_logout_url) == (
+        "X-User",
+        "X-Roles",
+        "https://sso.example/logout",
+    )
+    assert (
+        s.session_idle_minutes,
+        s.session_max_hours,
+        s.login_max_failures,
+        s.login_max_failures_per_address,
+        s.login_lockout_minutes,
+        s.cookie_secure,
+    ) == (10, 8, 3, 9, 5, "always")
     assert (s.database_connect_timeout, s.database_statement_timeout, s.database_pool_timeout) == (4, 0.0, 2.5)
     assert (s.redis_connect_timeout, s.redis_socket_timeout, s.cache_retry_after) == (0.5, 1.5, 10.0)
     assert not s.embedded
@@ -79,15 +109,18 @@ def test_only_the_documented_spelling_of_a_variable_counts(clean_env):
     assert s.auth_mode == "none" and s.embedded
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("CACHE_TIMEOUT", "an hour", "CACHE_TIMEOUT must be a whole number, not 'an hour'"),
-    ("SESSION_MAX_HOURS", "12.5", "SESSION_MAX_HOURS must be a whole number, not '12.5'"),
-    ("COOKIE_SECURE", "sometimes", "COOKIE_SECURE must be one of auto, always, not 'sometimes'"),
-    ("AUTH_MODE", "SSO", "AUTH_MODE must be one of none, password, header, not 'sso'"),
-    ("TRUSTED_PROXIES", "10.0.0.5 10.0.0.300", "TRUSTED_PROXIES: '10.0.0.300' is not an IP address or network"),
-    ("DATABASE_STATEMENT_TIMEOUT", "five", "DATABASE_STATEMENT_TIMEOUT must be a number of seconds, not 'five'"),
-    ("REDIS_SOCKET_TIMEOUT", "-1", "REDIS_SOCKET_TIMEOUT must not be negative, not '-1'"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("CACHE_TIMEOUT", "an hour", "CACHE_TIMEOUT must be a whole number, not 'an hour'"),
+        ("SESSION_MAX_HOURS", "12.5", "SESSION_MAX_HOURS must be a whole number, not '12.5'"),
+        ("COOKIE_SECURE", "sometimes", "COOKIE_SECURE must be one of auto, always, not 'sometimes'"),
+        ("AUTH_MODE", "SSO", "AUTH_MODE must be one of none, password, header, not 'sso'"),
+        ("TRUSTED_PROXIES", "10.0.0.5 10.0.0.300", "TRUSTED_PROXIES: '10.0.0.300' is not an IP address or network"),
+        ("DATABASE_STATEMENT_TIMEOUT", "five", "DATABASE_STATEMENT_TIMEOUT must be a number of seconds, not 'five'"),
+        ("REDIS_SOCKET_TIMEOUT", "-1", "REDIS_SOCKET_TIMEOUT must not be negative, not '-1'"),
+    ],
+)
 def test_a_value_that_cannot_work_stops_with_one_line_naming_the_variable(clean_env, name, value, message):
     clean_env.setenv(name, value)
     with pytest.raises(SystemExit) as stopped:
@@ -101,8 +134,7 @@ def test_settings_made_in_code_ignore_the_environment(clean_env, tmp_path):
     s = Settings(instance_path=tmp_path, database_url="sqlite://", redis_url=None)
     assert s.auth_mode == "none" and s.redis_url is None
     changed = s.with_changes(auth_mode="header", trusted_proxies=("10.0.0.5",))
-    assert (changed.auth_mode, changed.trusted_proxies, changed.database_url) == ("header", ("10.0.0.5",),
-                                                                                  "sqlite://")
+    assert (changed.auth_mode, changed.trusted_proxies, changed.database_url) == ("header", ("10.0.0.5",), "sqlite://")
     assert s.auth_mode == "none", "the original is unchanged"
     with pytest.raises(ValueError, match="AUTH_MODE must be one of"):
         s.with_changes(auth_mode="off")

@@ -66,9 +66,13 @@ def check_list(list_no: int, df: pd.DataFrame, headers: dict[str, str], errors: 
             if d.get("end") and d.get("start") and d["end"] < d["start"]:
                 errors.add(d["where"], headers["end"], "is before the plan started")
             if d.get("category") and category(d["category"]) is None:
-                errors.add(d["where"], headers["category"], f"'{d['category']}' is not a category of abuse (neglect, "
-                                                            "physical, sexual, emotional or multiple; NEG, PHY, "
-                                                            "SAB, EMO, MUL)")
+                errors.add(
+                    d["where"],
+                    headers["category"],
+                    f"'{d['category']}' is not a category of abuse (neglect, "
+                    "physical, sexual, emotional or multiple; NEG, PHY, "
+                    "SAB, EMO, MUL)",
+                )
             if d.get("category") is None and d.get("start"):
                 errors.add(d["where"], headers["category"], "is empty; every plan has an initial category")
         if list_no in (1, 3) and d.get("date") is None and d.get("child"):

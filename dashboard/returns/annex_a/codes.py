@@ -20,8 +20,13 @@ SOURCE_GROUPS = [  # (pattern on the normalised cell, board value); first match 
     (r"\b8\b|other", "other"),
 ]
 
-CATEGORIES = [(r"\bneg|^a\)", "neglect"), (r"\bphy|^b\)", "physical"), (r"\bsex|\bsab\b|^c\)", "sexual"),
-              (r"\bemo|^d\)", "emotional"), (r"\bmul|^e\)", "multiple")]
+CATEGORIES = [
+    (r"\bneg|^a\)", "neglect"),
+    (r"\bphy|^b\)", "physical"),
+    (r"\bsex|\bsab\b|^c\)", "sexual"),
+    (r"\bemo|^d\)", "emotional"),
+    (r"\bmul|^e\)", "multiple"),
+]
 
 YES = {"y", "yes", "a yes", "true", "1"}
 

@@ -33,13 +33,19 @@ from dashboard.returns.common import (
 )
 from data_access.importer import ImportRejected, RowError
 
-LIST_NAMES = {1: "contacts", 3: "referrals", 4: "assessments", 5: "section 47 enquiries and ICPCs",
-              7: "child protection plans", 8: "children looked after", 9: "care leavers"}
+LIST_NAMES = {
+    1: "contacts",
+    3: "referrals",
+    4: "assessments",
+    5: "section 47 enquiries and ICPCs",
+    7: "child protection plans",
+    8: "children looked after",
+    9: "care leavers",
+}
 
 # A field: (name, header patterns (first match wins), required, kind). Headers are compared lower-case, with
 # punctuation turned into spaces. Kinds: id, date, text, yesno, int.
-_CHILD = ("child", [r"\bchild\b.*\bid\b", r"\bchild\b.*identifier", r"\bunique\b.*\bid\b", r"^(la )?id$"], True,
-          "id")
+_CHILD = ("child", [r"\bchild\b.*\bid\b", r"\bchild\b.*identifier", r"\bunique\b.*\bid\b", r"^(la )?id$"], True, "id")
 
 _DOB = ("dob", [r"date of birth", r"\bdob\b", r"birth date"], False, "date")
 
@@ -48,36 +54,80 @@ _AGE = ("age", [r"^age\b", r"\bage of child\b", r"\bage\b(?!.*(assess|categ))"],
 _TEAM = ("team", [r"allocated team", r"\bteam\b"], False, "text")
 
 FIELDS: dict[int, list[tuple[str, list[str], bool, str]]] = {
-    1: [_CHILD, _DOB, _AGE, ("date", [r"date of contact", r"contact.*date", r"date.*contact"], True, "date"),
+    1: [
+        _CHILD,
+        _DOB,
+        _AGE,
+        ("date", [r"date of contact", r"contact.*date", r"date.*contact"], True, "date"),
         ("source", [r"contact source", r"\bsource\b"], False, "text"),
-        ("outcome", [r"outcome", r"decision", r"next step"], False, "text")],
-    3: [_CHILD, _DOB, _AGE, ("date", [r"date of referral", r"referral.*date", r"date.*referral"], True, "date"),
+        ("outcome", [r"outcome", r"decision", r"next step"], False, "text"),
+    ],
+    3: [
+        _CHILD,
+        _DOB,
+        _AGE,
+        ("date", [r"date of referral", r"referral.*date", r"date.*referral"], True, "date"),
         ("source", [r"referral source", r"\bsource\b"], False, "text"),
         ("nfa", [r"\bnfa\b", r"no further action"], True, "yesno"),
         ("referrals_12m", [r"referrals.*12", r"referrals.*(last|previous) (year|twelve)"], False, "int"),
-        _TEAM],
-    4: [_CHILD, _DOB, _AGE, ("start", [r"assessment start", r"start date", r"\bstart"], True, "date"),
-        ("authorised", [r"authori[sz]", r"complet", r"end date"], True, "date"), _TEAM],
-    5: [_CHILD, _DOB, _AGE, ("strategy", [r"strategy", r"s47.*start", r"section 47.*start"], True, "date"),
-        ("icpc", [r"date.*(initial child protection conference|icpc)",
-                  r"(initial child protection conference|icpc).*date"], True, "date"), _TEAM],
-    7: [_CHILD, _DOB, _AGE, ("start", [r"plan start", r"start date", r"\bstart"], True, "date"),
+        _TEAM,
+    ],
+    4: [
+        _CHILD,
+        _DOB,
+        _AGE,
+        ("start", [r"assessment start", r"start date", r"\bstart"], True, "date"),
+        ("authorised", [r"authori[sz]", r"complet", r"end date"], True, "date"),
+        _TEAM,
+    ],
+    5: [
+        _CHILD,
+        _DOB,
+        _AGE,
+        ("strategy", [r"strategy", r"s47.*start", r"section 47.*start"], True, "date"),
+        (
+            "icpc",
+            [r"date.*(initial child protection conference|icpc)", r"(initial child protection conference|icpc).*date"],
+            True,
+            "date",
+        ),
+        _TEAM,
+    ],
+    7: [
+        _CHILD,
+        _DOB,
+        _AGE,
+        ("start", [r"plan start", r"start date", r"\bstart"], True, "date"),
         ("category", [r"initial categ", r"^(?!.*latest).*categ"], True, "text"),
         ("end", [r"plan end", r"end date", r"\bend"], True, "date"),
-        ("previous", [r"previous.*plans", r"number of previous", r"previous"], True, "int"), _TEAM],
-    8: [_CHILD, _DOB, _AGE, ("start", [r"started to be looked after", r"date.*looked after", r"\bstart"], True,
-                             "date"),
-        ("ceased", [r"ceased", r"\bend"], False, "date")],
+        ("previous", [r"previous.*plans", r"number of previous", r"previous"], True, "int"),
+        _TEAM,
+    ],
+    8: [
+        _CHILD,
+        _DOB,
+        _AGE,
+        ("start", [r"started to be looked after", r"date.*looked after", r"\bstart"], True, "date"),
+        ("ceased", [r"ceased", r"\bend"], False, "date"),
+    ],
     9: [_CHILD, _DOB, _AGE],
 }
 
 # Sheet names: "List 3", "L3", "list_3 referrals"; or the list's subject.
 _SHEET_NUMBER = re.compile(r"^\s*(?:list|l)\s*[-_ ]?0?(\d{1,2})\b", re.I)
 
-_SHEET_WORDS = [(9, r"care leaver|leaving care"), (2, r"early help"), (6, r"children in need|\bcin\b"),
-                (7, r"protection plan|\bcpp?\b"), (5, r"s47|section 47|icpc|enquir|conference"),
-                (1, r"contact"), (3, r"referral"), (4, r"assessment"), (8, r"looked after|\bcla\b|\blac\b|in care"),
-                (10, r"adopt")]
+_SHEET_WORDS = [
+    (9, r"care leaver|leaving care"),
+    (2, r"early help"),
+    (6, r"children in need|\bcin\b"),
+    (7, r"protection plan|\bcpp?\b"),
+    (5, r"s47|section 47|icpc|enquir|conference"),
+    (1, r"contact"),
+    (3, r"referral"),
+    (4, r"assessment"),
+    (8, r"looked after|\bcla\b|\blac\b|in care"),
+    (10, r"adopt"),
+]
 
 
 def list_number(sheet_title: str) -> int | None:
@@ -99,8 +149,7 @@ def match_headers(list_no: int, headers: list[object]) -> dict[str, int]:
     found: dict[str, int] = {}
     for name, patterns, _required, _kind in FIELDS[list_no]:
         for pattern in patterns:
-            hit = next((i for i, h in enumerate(headers_read) if h and i not in used and re.search(pattern, h)),
-                       None)
+            hit = next((i for i, h in enumerate(headers_read) if h and i not in used and re.search(pattern, h)), None)
             if hit is not None:
                 found[name] = hit
                 used.add(hit)
@@ -133,8 +182,9 @@ def read_annex_a(path: Path | str, progress: Callable[[str], None] | None = None
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises several kinds for a file that is not a workbook
-        raise ImportRejected([RowError("file", "", f"the workbook cannot be opened ({type(e).__name__}); save it "
-                                                   "as .xlsx")]) from None
+        raise ImportRejected(
+            [RowError("file", "", f"the workbook cannot be opened ({type(e).__name__}); save it as .xlsx")]
+        ) from None
     errors = Errors()
     lists: dict[int, pd.DataFrame] = {}
     skipped: list[str] = []
@@ -153,8 +203,12 @@ def read_annex_a(path: Path | str, progress: Callable[[str], None] | None = None
     finally:
         wb.close()
     if not lists and not errors:
-        errors.add("file", "", "no sheet is an Annex A list this reads (sheets named 'List 1' ... 'List 9', or "
-                               "'Contacts', 'Referrals', ...)")
+        errors.add(
+            "file",
+            "",
+            "no sheet is an Annex A list this reads (sheets named 'List 1' ... 'List 9', or "
+            "'Contacts', 'Referrals', ...)",
+        )
     errors.raise_if_any()
     return AnnexA(path.name, lists, skipped)
 
@@ -172,16 +226,23 @@ def _read_sheet(ws, list_no: int, errors: Errors) -> pd.DataFrame:
             break
     name = f"sheet '{ws.title}'"
     if header is None:
-        errors.add(name, "", f"no header row found in the first 15 rows (list {list_no} needs a column for the "
-                             "child's id, e.g. 'Child Unique ID')")
+        errors.add(
+            name,
+            "",
+            f"no header row found in the first 15 rows (list {list_no} needs a column for the "
+            "child's id, e.g. 'Child Unique ID')",
+        )
         return pd.DataFrame()
     cols = match_headers(list_no, header)
     missing = [f[0] for f in FIELDS[list_no] if f[2] and f[0] not in cols]
     if missing:
         them = "these columns" if len(missing) > 1 else "this column"
-        errors.add(f"{name}, row {header_row}", ", ".join(missing),
-                   f"list {list_no} ({LIST_NAMES[list_no]}) needs {them}; no header matches (rename the header, "
-                   f"e.g. {_example(list_no, missing[0])})")
+        errors.add(
+            f"{name}, row {header_row}",
+            ", ".join(missing),
+            f"list {list_no} ({LIST_NAMES[list_no]}) needs {them}; no header matches (rename the header, "
+            f"e.g. {_example(list_no, missing[0])})",
+        )
         return pd.DataFrame()
     kinds = {f[0]: f[3] for f in FIELDS[list_no]}
     out = []
@@ -203,13 +264,21 @@ def _read_sheet(ws, list_no: int, errors: Errors) -> pd.DataFrame:
 
 
 def _example(list_no: int, fname: str) -> str:
-    examples = {"date": {1: "'Date of Contact'", 3: "'Date of referral'"}, "nfa": "'Referral NFA?'",
-                "start": {4: "'Continuous Assessment Start Date'", 7: "'Child Protection Plan Start Date'",
-                          8: "'Date Started to be Looked After'"},
-                "authorised": "'Continuous Assessment Date of Authorisation'",
-                "strategy": "'Strategy discussion initiating Section 47 Enquiry Start Date'",
-                "icpc": "'Date of Initial Child Protection Conference'",
-                "category": "'Initial Category of Abuse'", "end": "'Child Protection Plan End Date'",
-                "previous": "'Number of Previous Child Protection Plans'", "child": "'Child Unique ID'"}
+    examples = {
+        "date": {1: "'Date of Contact'", 3: "'Date of referral'"},
+        "nfa": "'Referral NFA?'",
+        "start": {
+            4: "'Continuous Assessment Start Date'",
+            7: "'Child Protection Plan Start Date'",
+            8: "'Date Started to be Looked After'",
+        },
+        "authorised": "'Continuous Assessment Date of Authorisation'",
+        "strategy": "'Strategy discussion initiating Section 47 Enquiry Start Date'",
+        "icpc": "'Date of Initial Child Protection Conference'",
+        "category": "'Initial Category of Abuse'",
+        "end": "'Child Protection Plan End Date'",
+        "previous": "'Number of Previous Child Protection Plans'",
+        "child": "'Child Unique ID'",
+    }
     e = examples.get(fname, f"'{fname}'")
     return e.get(list_no, "") if isinstance(e, dict) else e

@@ -96,8 +96,10 @@ def contacts(contact_list: pd.DataFrame | None, window: Window) -> Measured:
     items = [{"source": source_group(r.get("source") or ""), "age_band": _band(r, r["date"])} for r in rows]
     out.figures = count_figures("contacts", window.code, items, ("source", "age_band"))
     out.figures += _monthly_counts("contacts", [r["date"] for r in rows])
-    out.children = [ChildRow("contacts", window.code, r["child"], i["age_band"], True, r["date"], None,
-                             {"source": i["source"]}) for r, i in zip(rows, items, strict=True)]
+    out.children = [
+        ChildRow("contacts", window.code, r["child"], i["age_band"], True, r["date"], None, {"source": i["source"]})
+        for r, i in zip(rows, items, strict=True)
+    ]
     return out
 
 
@@ -115,26 +117,40 @@ def referrals(referral_list: pd.DataFrame | None, window: Window) -> Measured:
         items.append(i)
     out.figures = count_figures("referrals", window.code, items, ("source", "team", "age_band"))
     out.figures += _monthly_counts("referrals", [r["date"] for r in rows])
-    out.children = [ChildRow("referrals", window.code, r["child"], i["age_band"], True, r["date"], None,
-                             {"source": i["source"], **({"team": i["team"]} if "team" in i else {})})
-                    for r, i in zip(rows, items, strict=True)]
+    out.children = [
+        ChildRow(
+            "referrals",
+            window.code,
+            r["child"],
+            i["age_band"],
+            True,
+            r["date"],
+            None,
+            {"source": i["source"], **({"team": i["team"]} if "team" in i else {})},
+        )
+        for r, i in zip(rows, items, strict=True)
+    ]
     return out
+
 
 _CONVERTED = re.compile(r"referr")
 
 _NOT_CONVERTED = re.compile(r"early help|\bnfa\b|no further|not referr|no referr|signpost")
 
 
-def contacts_to_referral(contact_list: pd.DataFrame | None, referral_list: pd.DataFrame | None,
-                         window: Window) -> Measured:
+def contacts_to_referral(
+    contact_list: pd.DataFrame | None, referral_list: pd.DataFrame | None, window: Window
+) -> Measured:
     """Contacts in the window that led to a referral, % of contacts (by contact month too)."""
     out = Measured()
     if contact_list is None:
         return out
     has_outcome = "outcome" in contact_list.columns
     if not has_outcome and referral_list is None:
-        out.notes.append("contacts that became referrals: not computed (list 1 has no outcome column and there is "
-                         "no list 3 to match contacts to referrals)")
+        out.notes.append(
+            "contacts that became referrals: not computed (list 1 has no outcome column and there is "
+            "no list 3 to match contacts to referrals)"
+        )
         return out
     by_child = dates_by_child(rows_of(referral_list))
     flags = []
@@ -149,15 +165,15 @@ def contacts_to_referral(contact_list: pd.DataFrame | None, referral_list: pd.Da
             last = add_working_days(d, CONTACT_TO_REFERRAL_WORKING_DAYS)
             converted = any(d <= rd <= last for rd in by_child.get(r["child"], []))
         flags.append((d, converted))
-        out.children.append(ChildRow("contacts_to_referral_pct", window.code, r["child"], _band(r, d), converted,
-                                     d, None, {}))
+        out.children.append(
+            ChildRow("contacts_to_referral_pct", window.code, r["child"], _band(r, d), converted, d, None, {})
+        )
     out.figures = rate_figures("contacts_to_referral_pct", window.code, [(c, {}) for _, c in flags])
     out.figures += _monthly_rates("contacts_to_referral_pct", flags)
     return out
 
 
-def is_re_referral(referral_date: date, earlier: list[date], referrals_12m: int | None,
-                   list_begins: date) -> bool:
+def is_re_referral(referral_date: date, earlier: list[date], referrals_12m: int | None, list_begins: date) -> bool:
     """A referral within 12 months of a previous referral of the same child. `earlier`: the child's other
     referral dates in the list. When the year before reaches back before the list begins, the council's own
     count of referrals in the last 12 months (including this one) also counts."""
@@ -181,13 +197,16 @@ def re_referrals(referral_list: pd.DataFrame | None, window: Window) -> Measured
             continue
         c = is_re_referral(r["date"], by_child[r["child"]], r.get("referrals_12m"), begins)
         flags.append((r["date"], c))
-        out.children.append(ChildRow("re_referrals_12m_pct", window.code, r["child"], _band(r, r["date"]), c,
-                                     r["date"], None, {}))
+        out.children.append(
+            ChildRow("re_referrals_12m_pct", window.code, r["child"], _band(r, r["date"]), c, r["date"], None, {})
+        )
     out.figures = rate_figures("re_referrals_12m_pct", window.code, [(c, {}) for _, c in flags])
     out.figures += _monthly_rates("re_referrals_12m_pct", flags)
     if "referrals_12m" not in referral_list.columns:
-        out.notes.append("re-referrals: list 3 has no 'Number of referrals in last 12 months'; referrals whose "
-                         "previous year reaches back before the list are judged on the list's dates only")
+        out.notes.append(
+            "re-referrals: list 3 has no 'Number of referrals in last 12 months'; referrals whose "
+            "previous year reaches back before the list are judged on the list's dates only"
+        )
     return out
 
 
@@ -197,13 +216,13 @@ def referrals_nfa(referral_list: pd.DataFrame | None, window: Window) -> Measure
     flags = [(r["date"], bool(r.get("nfa")), r) for r in rows_of(referral_list) if r.get("date") in window]
     out.figures = rate_figures("referrals_nfa_pct", window.code, [(c, {}) for _, c, _ in flags])
     out.figures += _monthly_rates("referrals_nfa_pct", [(d, c) for d, c, _ in flags])
-    out.children = [ChildRow("referrals_nfa_pct", window.code, r["child"], _band(r, d), c, d, None, {})
-                    for d, c, r in flags]
+    out.children = [
+        ChildRow("referrals_nfa_pct", window.code, r["child"], _band(r, d), c, d, None, {}) for d, c, r in flags
+    ]
     return out
 
 
-def _timeliness(rows: list[dict], indicator: str, window: Window, start_key: str, done_key: str,
-                days: int) -> Measured:
+def _timeliness(rows: list[dict], indicator: str, window: Window, start_key: str, done_key: str, days: int) -> Measured:
     """Rows whose `done_key` date falls in the window, done within `days` working days of their `start_key` date,
     % of those done (rows without a start are left out)."""
     out = Measured()
@@ -222,8 +241,14 @@ def _timeliness(rows: list[dict], indicator: str, window: Window, start_key: str
 
 def assessments_in_time(assessment_list: pd.DataFrame | None, window: Window) -> Measured:
     """Assessments authorised in the window within 45 working days of their start, % of those authorised."""
-    return _timeliness(rows_of(assessment_list), "assessments_within_45_days_pct", window, "start", "authorised",
-                       ASSESSMENT_WORKING_DAYS)
+    return _timeliness(
+        rows_of(assessment_list),
+        "assessments_within_45_days_pct",
+        window,
+        "start",
+        "authorised",
+        ASSESSMENT_WORKING_DAYS,
+    )
 
 
 def icpcs_in_time(s47_list: pd.DataFrame | None, window: Window) -> Measured:
@@ -245,10 +270,30 @@ def cp_plans(plan_list: pd.DataFrame | None, window: Window) -> Measured:
     repeat = [(bool(r.get("previous")), {}) for r in started]
     out.figures += rate_figures("cp_plans_second_subsequent_pct", window.code, repeat)
     for r, i, (c, _) in zip(started, items, repeat, strict=True):
-        out.children.append(ChildRow("cp_plans_started", window.code, r["child"], i["age_band"], True, r["start"],
-                                     r.get("end"), {"initial_category": i["initial_category"]}))
-        out.children.append(ChildRow("cp_plans_second_subsequent_pct", window.code, r["child"], i["age_band"], c,
-                                     r["start"], r.get("end"), {"previous_plans": str(int(r.get("previous") or 0))}))
+        out.children.append(
+            ChildRow(
+                "cp_plans_started",
+                window.code,
+                r["child"],
+                i["age_band"],
+                True,
+                r["start"],
+                r.get("end"),
+                {"initial_category": i["initial_category"]},
+            )
+        )
+        out.children.append(
+            ChildRow(
+                "cp_plans_second_subsequent_pct",
+                window.code,
+                r["child"],
+                i["age_band"],
+                c,
+                r["start"],
+                r.get("end"),
+                {"previous_plans": str(int(r.get("previous") or 0))},
+            )
+        )
     ended = [r for r in rows if r.get("end") in window and r.get("start")]
     long = [(r["end"] >= add_years(r["start"], 2), r) for r in ended]
     n_long = sum(1 for c, _ in long if c)
@@ -256,8 +301,11 @@ def cp_plans(plan_list: pd.DataFrame | None, window: Window) -> Measured:
         out.figures.append(Figure("cp_plans_2_years_plus", window.code, float(n_long)))
     out.figures += rate_figures("cp_plans_2_years_plus_pct", window.code, [(c, {}) for c, _ in long])
     for c, r in long:
-        out.children.append(ChildRow("cp_plans_2_years_plus_pct", window.code, r["child"], _band(r, r["start"]), c,
-                                     r["start"], r["end"], {}))
+        out.children.append(
+            ChildRow(
+                "cp_plans_2_years_plus_pct", window.code, r["child"], _band(r, r["start"]), c, r["start"], r["end"], {}
+            )
+        )
     return out
 
 
@@ -275,10 +323,18 @@ def compute(annex: AnnexA, window: Window | None = None) -> Measured:
     out += icpcs_in_time(lists.get(5), window)
     out += cp_plans(lists.get(7), window)
     seen: set[tuple] = set()  # a one-month window: its monthly figures are the window's own
-    out.figures = [f for f in out.figures if (k := (f.indicator, f.period, f.breakdown_dimension,
-                                                      f.breakdown_value)) not in seen and not seen.add(k)]
-    for n, what in ((1, "contacts"), (3, "referrals, re-referrals and NFA"), (4, "assessments in time"),
-                    (5, "conferences in time"), (7, "child protection plans")):
+    out.figures = [
+        f
+        for f in out.figures
+        if (k := (f.indicator, f.period, f.breakdown_dimension, f.breakdown_value)) not in seen and not seen.add(k)
+    ]
+    for n, what in (
+        (1, "contacts"),
+        (3, "referrals, re-referrals and NFA"),
+        (4, "assessments in time"),
+        (5, "conferences in time"),
+        (7, "child protection plans"),
+    ):
         if n not in lists:
             out.notes.append(f"list {n} ({LIST_NAMES[n]}) not found: {what} not computed")
     return out

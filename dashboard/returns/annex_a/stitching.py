@@ -49,15 +49,24 @@ def window_of(annex: AnnexA) -> Window:
             first, last = df["date"].dropna().min(), df["date"].dropna().max()
             end = month(last.year, last.month).end
             return Window(date(first.year, first.month, 1), end)
-    raise ImportRejected([RowError("file", "", "the workbook needs list 1 (contacts) or list 3 (referrals) with "
-                                               "dates, to know which months it covers")])
+    raise ImportRejected(
+        [
+            RowError(
+                "file",
+                "",
+                "the workbook needs list 1 (contacts) or list 3 (referrals) with dates, to know which months it covers",
+            )
+        ]
+    )
 
 
 def rows_of(df: pd.DataFrame | None) -> list[dict]:
     if df is None or df.empty:
         return []
-    return [{k: (None if v is pd.NaT or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in r.items()}
-            for r in df.to_dict("records")]
+    return [
+        {k: (None if v is pd.NaT or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in r.items()}
+        for r in df.to_dict("records")
+    ]
 
 
 def window_days(window: Window) -> int:

@@ -69,8 +69,11 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     if not rows:
         return [], []
     header = [h.strip().upper() for h in rows[0]]
-    data = [(n, dict(zip(header, (c.strip() for c in cells), strict=False)))
-            for n, cells in enumerate(rows[1:], start=2) if any(c.strip() for c in cells)]
+    data = [
+        (n, dict(zip(header, (c.strip() for c in cells), strict=False)))
+        for n, cells in enumerate(rows[1:], start=2)
+        if any(c.strip() for c in cells)
+    ]
     return header, data
 
 
@@ -78,8 +81,15 @@ def find_files(folder: Path, year: int) -> tuple[list[SourceFile], list[str]]:
     """The 903 tables in a folder (searched recursively), and the CSV files that are not 903 tables."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ImportRejected([RowError("folder", "", f"{folder} is not a folder; give the folder that holds the "
-                                                     "903 CSV files (Header, Episodes, OC3)")])
+        raise ImportRejected(
+            [
+                RowError(
+                    "folder",
+                    "",
+                    f"{folder} is not a folder; give the folder that holds the 903 CSV files (Header, Episodes, OC3)",
+                )
+            ]
+        )
     found: list[SourceFile] = []
     unknown: list[str] = []
     for path in sorted(folder.rglob("*")):
@@ -97,14 +107,22 @@ def find_files(folder: Path, year: int) -> tuple[list[SourceFile], list[str]]:
     seen: dict[tuple[str, int], SourceFile] = {}
     for f in found:
         if (f.table, f.year) in seen and f.table in NEEDED_COLUMNS:
-            errors.add(f.path.name, "", f"a second {f.table} table for {f.year} (the first is "
-                                        f"{seen[(f.table, f.year)].path.name}); keep one file per table and year")
+            errors.add(
+                f.path.name,
+                "",
+                f"a second {f.table} table for {f.year} (the first is "
+                f"{seen[(f.table, f.year)].path.name}); keep one file per table and year",
+            )
         seen[(f.table, f.year)] = f
     for t in REQUIRED_TABLES:
         if (t, year) not in seen:
             cols = ", ".join(NEEDED_COLUMNS[t])
-            errors.add("folder", "", f"no {t} table for {year} (a CSV whose header has {cols}); name files with "
-                                     f"their year, e.g. {t.lower()}_{year}.csv, or give --year")
+            errors.add(
+                "folder",
+                "",
+                f"no {t} table for {year} (a CSV whose header has {cols}); name files with "
+                f"their year, e.g. {t.lower()}_{year}.csv, or give --year",
+            )
     errors.raise_if_any()
     return [f for f in found if f.table in NEEDED_COLUMNS and f.year <= year], unknown
 

@@ -54,8 +54,11 @@ RULE_VERSION = "ssda903/1"
 
 def _dims(ret: Return903, child: str, on: date, place: str | None = None) -> dict[str, str]:
     h = ret.header.get(child, {})
-    d = {"age_band": age_band(h.get("DOB"), on), "sex": SEX_CODES.get(h.get("SEX", ""), "not_known"),
-         "ethnicity": ETHNIC_GROUPS.get(h.get("ETHNIC", ""), "not_known")}
+    d = {
+        "age_band": age_band(h.get("DOB"), on),
+        "sex": SEX_CODES.get(h.get("SEX", ""), "not_known"),
+        "ethnicity": ETHNIC_GROUPS.get(h.get("ETHNIC", ""), "not_known"),
+    }
     if place is not None:
         d["placement_type"] = PLACEMENT_TYPES.get(place, "other_placement")
     return d
@@ -77,10 +80,21 @@ def children_looked_after(ret: Return903, year: int | None = None) -> Measured:
         dims = {**_dims(ret, child, ye, place), "legal_status": LEGAL_STATUS[e["LS"]]}
         items.append(dims)
         start, _ = period_start(eps, e)
-        out.children.append(ChildRow("children_looked_after", period, child, dims["age_band"], True, start, None,
-                                     {"LS": e["LS"], "PLACE": place}))
-    out.figures = count_figures("children_looked_after", period, items,
-                                ("placement_type", "age_band", "legal_status", "sex", "ethnicity"))
+        out.children.append(
+            ChildRow(
+                "children_looked_after",
+                period,
+                child,
+                dims["age_band"],
+                True,
+                start,
+                None,
+                {"LS": e["LS"], "PLACE": place},
+            )
+        )
+    out.figures = count_figures(
+        "children_looked_after", period, items, ("placement_type", "age_band", "legal_status", "sex", "ethnicity")
+    )
     return out
 
 
@@ -100,11 +114,21 @@ def three_plus_placements(ret: Return903, year: int | None = None) -> Measured:
         dims = _dims(ret, child, ye, current.place if current else None)
         counted = len(in_year) >= 3
         flags.append((counted, dims))
-        out.children.append(ChildRow("cla_3_plus_placements_pct", period, child, dims["age_band"], counted,
-                                     in_year[0].start if in_year else None, None,
-                                     {"placements": str(len(in_year))}))
-    out.figures = rate_figures("cla_3_plus_placements_pct", period, flags,
-                               ("age_band", "sex", "ethnicity", "placement_type"))
+        out.children.append(
+            ChildRow(
+                "cla_3_plus_placements_pct",
+                period,
+                child,
+                dims["age_band"],
+                counted,
+                in_year[0].start if in_year else None,
+                None,
+                {"placements": str(len(in_year))},
+            )
+        )
+    out.figures = rate_figures(
+        "cla_3_plus_placements_pct", period, flags, ("age_band", "sex", "ethnicity", "placement_type")
+    )
     return out
 
 
@@ -139,19 +163,37 @@ def long_term_stability(ret: Return903, year: int | None = None, wording: str = 
         if not counted and current.place in PLACED_FOR_ADOPTION:
             i = spells.index(current)
             before = spells[i - 1] if i > 0 else None
-            counted = (before is not None and before.period == current.period and before.end == current.start
-                       and before.start <= placed_since)
+            counted = (
+                before is not None
+                and before.period == current.period
+                and before.end == current.start
+                and before.start <= placed_since
+            )
         dims = _dims(ret, child, ye, current.place)
         flags.append((counted, dims))
-        out.children.append(ChildRow("cla_long_term_stability_pct", period, child, dims["age_band"], counted,
-                                     current.start, None, {"wording": wording, "PLACE": current.place}))
-    out.figures = rate_figures("cla_long_term_stability_pct", period, flags,
-                               ("age_band", "sex", "ethnicity", "placement_type"))
+        out.children.append(
+            ChildRow(
+                "cla_long_term_stability_pct",
+                period,
+                child,
+                dims["age_band"],
+                counted,
+                current.start,
+                None,
+                {"wording": wording, "PLACE": current.place},
+            )
+        )
+    out.figures = rate_figures(
+        "cla_long_term_stability_pct", period, flags, ("age_band", "sex", "ethnicity", "placement_type")
+    )
     if unknown:
-        out.notes.append(f"{unknown} children under 16 were already in care at the start of the earliest Episodes "
-                         "file read, less than 2.5 years before 31 March; they are left out of long-term "
-                         "stability (add earlier years' Episodes files to include them)")
+        out.notes.append(
+            f"{unknown} children under 16 were already in care at the start of the earliest Episodes "
+            "file read, less than 2.5 years before 31 March; they are left out of long-term "
+            "stability (add earlier years' Episodes files to include them)"
+        )
     return out
+
 
 CARE_LEAVER_MEASURES = {
     "care_leavers_in_touch_pct": lambda r: r["IN_TOUCH"] == "YES",
@@ -179,8 +221,18 @@ def care_leaver_outcomes(ret: Return903, year: int | None = None) -> Measured:
             bands.append((counted, {"age_band": band}))
             if band == "19_to_21":
                 headline.append((counted, {"sex": dims["sex"], "ethnicity": dims["ethnicity"]}))
-            out.children.append(ChildRow(code, period, r["CHILD"], band, counted, None, None,
-                                         {"IN_TOUCH": r["IN_TOUCH"], "ACTIV": r["ACTIV"], "ACCOM": r["ACCOM"]}))
+            out.children.append(
+                ChildRow(
+                    code,
+                    period,
+                    r["CHILD"],
+                    band,
+                    counted,
+                    None,
+                    None,
+                    {"IN_TOUCH": r["IN_TOUCH"], "ACTIV": r["ACTIV"], "ACCOM": r["ACCOM"]},
+                )
+            )
         figs = rate_figures(code, period, headline, ("sex", "ethnicity"))
         figs += [f for f in rate_figures(code, period, bands, ("age_band",)) if f.breakdown_dimension]
         out.figures += figs
@@ -200,5 +252,9 @@ def compute(ret: Return903, wording: str = "placement") -> Measured:
 def sources(ret: Return903) -> dict[str, str]:
     """The file each indicator is computed from (its observations' source_document)."""
     episodes, oc3 = ret.file_name("Episodes"), ret.file_name("OC3")
-    return {"children_looked_after": episodes, "cla_3_plus_placements_pct": episodes,
-            "cla_long_term_stability_pct": episodes, **dict.fromkeys(CARE_LEAVER_MEASURES, oc3)}
+    return {
+        "children_looked_after": episodes,
+        "cla_3_plus_placements_pct": episodes,
+        "cla_long_term_stability_pct": episodes,
+        **dict.fromkeys(CARE_LEAVER_MEASURES, oc3),
+    }

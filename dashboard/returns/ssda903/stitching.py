@@ -54,9 +54,14 @@ def stitch_episodes(episodes: list[dict], latest_year: int) -> tuple[list[dict],
                 continue
             changed = [c for c in _EPISODE_CONTENT if prev[c] != e[c]]
             if changed:
-                repairs.append(Repair(prev["where"], "replaced by a later return",
-                                      f"{e['where']} gives this episode with a different {', '.join(changed)}; "
-                                      f"the {e['YEAR']} return's version is kept"))
+                repairs.append(
+                    Repair(
+                        prev["where"],
+                        "replaced by a later return",
+                        f"{e['where']} gives this episode with a different {', '.join(changed)}; "
+                        f"the {e['YEAR']} return's version is kept",
+                    )
+                )
         by_key[key] = dict(e)
     out = sorted(by_key.values(), key=lambda e: (e["CHILD"], e["DECOM"]))
     for i, e in enumerate(out):
@@ -66,33 +71,65 @@ def stitch_episodes(episodes: list[dict], latest_year: int) -> tuple[list[dict],
                 e["DEC"] = min(nxt["DECOM"] - timedelta(days=1), year_end(e["YEAR"]) + timedelta(days=1))
                 e["DEC"] = max(e["DEC"], e["DECOM"])
                 e["REC"] = REC_NOT_RECORDED
-                repairs.append(Repair(e["where"], "open episode closed",
-                                      f"left open, but {nxt['where']} starts a new period of care; ended "
-                                      f"{e['DEC']:%d/%m/%Y}, reason not recorded"))
+                repairs.append(
+                    Repair(
+                        e["where"],
+                        "open episode closed",
+                        f"left open, but {nxt['where']} starts a new period of care; ended "
+                        f"{e['DEC']:%d/%m/%Y}, reason not recorded",
+                    )
+                )
             else:
                 e["DEC"], e["REC"] = nxt["DECOM"], "X1"
-                repairs.append(Repair(e["where"], "open episode closed",
-                                      f"left open, but {nxt['where']} follows it; ended when that began "
-                                      f"({nxt['DECOM']:%d/%m/%Y})"))
+                repairs.append(
+                    Repair(
+                        e["where"],
+                        "open episode closed",
+                        f"left open, but {nxt['where']} follows it; ended when that began ({nxt['DECOM']:%d/%m/%Y})",
+                    )
+                )
         elif e["DEC"] is None and e["YEAR"] < latest_year:
             e["DEC"], e["REC"] = year_end(e["YEAR"]) + timedelta(days=1), REC_NOT_RECORDED
-            repairs.append(Repair(e["where"], "open episode closed",
-                                  f"open at 31/03/{e['YEAR']} but the child is not in the later returns; ended "
-                                  f"{e['DEC']:%d/%m/%Y}, reason not recorded"))
+            repairs.append(
+                Repair(
+                    e["where"],
+                    "open episode closed",
+                    f"open at 31/03/{e['YEAR']} but the child is not in the later returns; ended "
+                    f"{e['DEC']:%d/%m/%Y}, reason not recorded",
+                )
+            )
         if nxt is None or e["DEC"] is None:
             continue
         if e["DEC"] > nxt["DECOM"]:
             days = (e["DEC"] - nxt["DECOM"]).days
             e["DEC"] = nxt["DECOM"]
-            repairs.append(Repair(e["where"], "overlap", f"overlapped {nxt['where']} by {days} day"
-                                  f"{'s' if days > 1 else ''}; ended when that began ({nxt['DECOM']:%d/%m/%Y})"))
+            repairs.append(
+                Repair(
+                    e["where"],
+                    "overlap",
+                    f"overlapped {nxt['where']} by {days} day"
+                    f"{'s' if days > 1 else ''}; ended when that began ({nxt['DECOM']:%d/%m/%Y})",
+                )
+            )
         elif e["DEC"] < nxt["DECOM"] and e["REC"] == "X1":
             e["DEC"] = nxt["DECOM"]
-            repairs.append(Repair(e["where"], "gap after X1", f"REC X1 says the next episode began the same day, "
-                                  f"but {nxt['where']} begins {nxt['DECOM']:%d/%m/%Y}; ended then"))
+            repairs.append(
+                Repair(
+                    e["where"],
+                    "gap after X1",
+                    f"REC X1 says the next episode began the same day, "
+                    f"but {nxt['where']} begins {nxt['DECOM']:%d/%m/%Y}; ended then",
+                )
+            )
         elif e["DEC"] < nxt["DECOM"] and nxt["RNE"] != "S":
-            repairs.append(Repair(nxt["where"], "gap", f"care had ended on {e['DEC']:%d/%m/%Y} but this episode "
-                                  f"is not a new start (RNE {nxt['RNE']}); read as a new period of care"))
+            repairs.append(
+                Repair(
+                    nxt["where"],
+                    "gap",
+                    f"care had ended on {e['DEC']:%d/%m/%Y} but this episode "
+                    f"is not a new start (RNE {nxt['RNE']}); read as a new period of care",
+                )
+            )
     return out, repairs
 
 

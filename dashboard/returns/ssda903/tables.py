@@ -34,8 +34,21 @@ from dashboard.returns.common import (
 
 # Columns that identify each 903 table (the DfE CSV headers).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "Episodes": ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
-                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"),
+    "Episodes": (
+        "CHILD",
+        "DECOM",
+        "RNE",
+        "LS",
+        "CIN",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "DEC",
+        "REC",
+        "REASON_PLACE_CHANGE",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+    ),
     "Header": ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
     "OC3": ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
 }
@@ -71,8 +84,36 @@ LS_CODES = {"C1", "C2", "D1", "E1", "V2", "V3", "V4", "L1", "L2", "L3", "J1", "J
 
 SHORT_BREAKS = {"V3", "V4"}
 
-PLACE_CODES = {"A3", "A4", "A5", "A6", "H5", "K1", "K2", "K3", "P1", "P2", "P3", "R1", "R2", "R3", "R5", "S1",
-               "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6", "Z1"}
+PLACE_CODES = {
+    "A3",
+    "A4",
+    "A5",
+    "A6",
+    "H5",
+    "K1",
+    "K2",
+    "K3",
+    "P1",
+    "P2",
+    "P3",
+    "R1",
+    "R2",
+    "R3",
+    "R5",
+    "S1",
+    "T0",
+    "T1",
+    "T2",
+    "T3",
+    "T4",
+    "U1",
+    "U2",
+    "U3",
+    "U4",
+    "U5",
+    "U6",
+    "Z1",
+}
 
 TEMPORARY = {"T0", "T1", "T2", "T3", "T4"}
 
@@ -80,8 +121,32 @@ PLACED_FOR_ADOPTION = {"A3", "A4", "A5", "A6"}
 
 PROVIDER_CODES = {"PR0", "PR1", "PR2", "PR3", "PR4", "PR5"}
 
-REC_CODES = {"X1", "E11", "E12", "E2", "E3", "E4A", "E4B", "E13", "E41", "E43", "E44", "E45", "E46", "E47",
-             "E48", "E5", "E6", "E7", "E8", "E9", "E14", "E15", "E16", "E17"}
+REC_CODES = {
+    "X1",
+    "E11",
+    "E12",
+    "E2",
+    "E3",
+    "E4A",
+    "E4B",
+    "E13",
+    "E41",
+    "E43",
+    "E44",
+    "E45",
+    "E46",
+    "E47",
+    "E48",
+    "E5",
+    "E6",
+    "E7",
+    "E8",
+    "E9",
+    "E14",
+    "E15",
+    "E16",
+    "E17",
+}
 
 REC_NOT_RECORDED = "E99"  # set by repair 3/4 only: the return does not say why the episode ended
 
@@ -120,10 +185,19 @@ PLACEMENT_TYPES = {
 }
 
 LEGAL_STATUS = {
-    "C1": "interim_care_order", "C2": "full_care_order", "D1": "placement_order", "E1": "placement_order",
-    "V2": "section_20", "V3": "short_breaks", "V4": "short_breaks",
-    "L1": "emergency_protection", "L2": "emergency_protection", "L3": "emergency_protection",
-    "J1": "youth_justice", "J2": "youth_justice", "J3": "youth_justice",
+    "C1": "interim_care_order",
+    "C2": "full_care_order",
+    "D1": "placement_order",
+    "E1": "placement_order",
+    "V2": "section_20",
+    "V3": "short_breaks",
+    "V4": "short_breaks",
+    "L1": "emergency_protection",
+    "L2": "emergency_protection",
+    "L3": "emergency_protection",
+    "J1": "youth_justice",
+    "J2": "youth_justice",
+    "J3": "youth_justice",
 }
 
 WORDINGS = ("placement", "carer")

@@ -47,8 +47,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("child_level_row", schema=None) as batch_op:
-        batch_op.create_index("ix_child_level_row_indicator_period", ["indicator", "period", "ingest_id"],
-                              unique=False)
+        batch_op.create_index("ix_child_level_row_indicator_period", ["indicator", "period", "ingest_id"], unique=False)
         batch_op.create_index("ix_child_level_row_ingest", ["ingest_id"], unique=False)
 
 

@@ -49,6 +49,5 @@ def downgrade() -> None:
     op.drop_table("statistical_neighbour")
     with op.batch_alter_table("area") as t:
         t.drop_index("ix_area_dfe_number")
-        for name in ("dfe_number", "region", "sub_region", "first_year", "last_year", *_TEXT_COLUMNS,
-                     "official_note"):
+        for name in ("dfe_number", "region", "sub_region", "first_year", "last_year", *_TEXT_COLUMNS, "official_note"):
             t.drop_column(name)

@@ -42,8 +42,9 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-_HISTORY_COLUMNS = ("id, observation_id, value, numerator, denominator, source_document, source_line, note, "
-                    "replaced_at, import_run_id")
+_HISTORY_COLUMNS = (
+    "id, observation_id, value, numerator, denominator, source_document, source_line, note, replaced_at, import_run_id"
+)
 
 
 def _set_history_aside() -> bool:
@@ -75,12 +76,16 @@ def upgrade() -> None:
         t.drop_constraint("uq_observation_key", type_="unique")
         t.create_unique_constraint("uq_observation_key", [*_OLD_KEY, "source_kind"])
         t.create_check_constraint("ck_observation_source_kind", _in("source_kind", SOURCE_KINDS))
-        t.create_check_constraint("ck_observation_value_status",
-                                  f"(value IS NULL AND {_in('value_status', VALUE_STATUSES)}) OR "
-                                  "(value IS NOT NULL AND value_status IS NULL)")
+        t.create_check_constraint(
+            "ck_observation_value_status",
+            f"(value IS NULL AND {_in('value_status', VALUE_STATUSES)}) OR "
+            "(value IS NOT NULL AND value_status IS NULL)",
+        )
     # The rule stated above: figures an ingest computed from a council's returns.
-    op.execute("UPDATE observation SET source_kind = 'returns' "
-               "WHERE derived AND source_line IS NULL AND note LIKE 'Computed from %'")
+    op.execute(
+        "UPDATE observation SET source_kind = 'returns' "
+        "WHERE derived AND source_line IS NULL AND note LIKE 'Computed from %'"
+    )
     with op.batch_alter_table("observation_history") as t:
         t.add_column(sa.Column("value_status", sa.String(32), nullable=True))
         t.add_column(sa.Column("rounded", sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -92,9 +97,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     # The old schema holds one figure per key and always a number: figures with no value go, and where kinds share
     # a key only the board document's figure (else the oldest row) stays. Their history goes with them.
-    doomed = ("SELECT o.id FROM observation o WHERE o.value IS NULL OR EXISTS (SELECT 1 FROM observation p WHERE "
-              + " AND ".join(f"p.{c} = o.{c}" for c in _OLD_KEY)
-              + " AND p.id <> o.id AND (p.source_kind = 'document' OR (o.source_kind <> 'document' AND p.id < o.id)))")
+    doomed = (
+        "SELECT o.id FROM observation o WHERE o.value IS NULL OR EXISTS (SELECT 1 FROM observation p WHERE "
+        + " AND ".join(f"p.{c} = o.{c}" for c in _OLD_KEY)
+        + " AND p.id <> o.id AND (p.source_kind = 'document' OR (o.source_kind <> 'document' AND p.id < o.id)))"
+    )
     op.execute(f"DELETE FROM observation_history WHERE observation_id IN ({doomed})")
     op.execute("DELETE FROM observation_history WHERE value IS NULL")
     op.execute(f"DELETE FROM observation WHERE id IN ({doomed})")

@@ -90,6 +90,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("board_action_event", "board_action", "board_rule", "board_attendance", "board_meeting",
-                  "board_representative", "board_agency"):
+    for table in (
+        "board_action_event",
+        "board_action",
+        "board_rule",
+        "board_attendance",
+        "board_meeting",
+        "board_representative",
+        "board_agency",
+    ):
         op.drop_table(table)

@@ -32,12 +32,21 @@ def test_england_the_eleven_regions_and_every_authority(areas):
 
 
 def test_existing_codes_are_kept_by_ons_code(areas):
-    for code, ons, number in [("havering", "E09000016", "311"), ("hammersmith_fulham", "E09000013", "205"),
-                              ("kensington_chelsea", "E09000020", "207"), ("westminster", "E09000033", "213")]:
+    for code, ons, number in [
+        ("havering", "E09000016", "311"),
+        ("hammersmith_fulham", "E09000013", "205"),
+        ("kensington_chelsea", "E09000020", "207"),
+        ("westminster", "E09000033", "213"),
+    ]:
         assert (areas[code].new_la_code, areas[code].old_la_code) == (ons, number)
     h = areas["havering"]
-    assert (h.name, h.region, h.sub_region, h.first_year, h.last_year) == ("Havering", "london", "outer_london",
-                                                                          2012, 2025)
+    assert (h.name, h.region, h.sub_region, h.first_year, h.last_year) == (
+        "Havering",
+        "london",
+        "outer_london",
+        2012,
+        2025,
+    )
 
 
 def test_cumbria_is_replaced_by_cumberland_and_westmorland_and_furness(areas):
@@ -69,8 +78,9 @@ def test_a_stated_succession_the_files_contradict_is_refused(excerpt_read, excer
 
     from dashboard.official.files import read_text
 
-    frames = [pd.read_csv(io.StringIO(read_text(p)), dtype=str, keep_default_na=False)
-              for p in sorted(excerpts.glob("*.csv"))]
+    frames = [
+        pd.read_csv(io.StringIO(read_text(p)), dtype=str, keep_default_na=False) for p in sorted(excerpts.glob("*.csv"))
+    ]
     wrong = Reorganisations((Succession("942", ("311",), "2023-04-01", "no such order"),))
     with pytest.raises(AreaError, match="Havering"):
         build_areas(geography(frames), wrong)

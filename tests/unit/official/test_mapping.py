@@ -14,15 +14,25 @@ from dashboard.official.reader import OBSERVATION_COLUMNS, read_official
 from dashboard.reference.registry import load_registry
 from tests.unit.official.conftest import cells
 
-SYMBOL_STATUS = {"c": "suppressed", "x": "not_available", "z": "not_applicable", "k": "fewer_than_half",
-                 "low": "fewer_than_half", "u": "low_reliability"}
+SYMBOL_STATUS = {
+    "c": "suppressed",
+    "x": "not_available",
+    "z": "not_applicable",
+    "k": "fewer_than_half",
+    "low": "fewer_than_half",
+    "u": "low_reliability",
+}
 
 
 def _measure_of(pub, row, line):
     """The mapping's measure that made an observation from this line."""
-    return next(m for m in pub.measures if m.indicator == row.indicator
-                and all(line[c] == v for c, v in m.where.items())
-                and (m.breakdown_from or m.breakdown_value == row.breakdown_value))
+    return next(
+        m
+        for m in pub.measures
+        if m.indicator == row.indicator
+        and all(line[c] == v for c, v in m.where.items())
+        and (m.breakdown_from or m.breakdown_value == row.breakdown_value)
+    )
 
 
 def test_every_mapped_indicator_is_registered_with_the_same_unit():
@@ -73,8 +83,9 @@ def test_havering_2024_25_figures_from_the_excerpts(excerpt_read):
 
 def test_icpc_within_15_days_is_derived_from_the_duration_columns(excerpt_read, excerpts):
     obs = excerpt_read.observations
-    row = obs[(obs["indicator"] == "icpc_within_15_days_pct") & (obs["area"] == "england")
-              & (obs["period"] == "2024-25")].iloc[0]
+    row = obs[
+        (obs["indicator"] == "icpc_within_15_days_pct") & (obs["area"] == "england") & (obs["period"] == "2024-25")
+    ].iloc[0]
     line = cells(excerpts / row["source_document"], row["source_line"])
     within = float(line["Duration_0-10_days"]) + float(line["Duration_11-15_days"])
     assert row["derived"] and row["numerator"] == within and row["denominator"] == float(line["ICPC"])

@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import pytest
 
-HAVERING_2021 = [("303", "Very Close"), ("887", "Very Close"), ("881", "Very Close"), ("351", "Very Close"),
-                 ("886", "Very Close"), ("883", "Very Close"), ("941", "Very Close"), ("866", "Very Close"),
-                 ("888", "Very Close"), ("882", "Very Close")]
-HAVERING_2025 = [("303", "Extremely close"), ("822", "Very close"), ("883", "Very close"), ("881", "Very close"),
-                 ("886", "Very close"), ("866", "Very close"), ("941", "Very close"), ("826", "Very close"),
-                 ("887", "Close"), ("938", "Close")]
+HAVERING_2021 = [
+    ("303", "Very Close"),
+    ("887", "Very Close"),
+    ("881", "Very Close"),
+    ("351", "Very Close"),
+    ("886", "Very Close"),
+    ("883", "Very Close"),
+    ("941", "Very Close"),
+    ("866", "Very Close"),
+    ("888", "Very Close"),
+    ("882", "Very Close"),
+]
+HAVERING_2025 = [
+    ("303", "Extremely close"),
+    ("822", "Very close"),
+    ("883", "Very close"),
+    ("881", "Very close"),
+    ("886", "Very close"),
+    ("866", "Very close"),
+    ("941", "Very close"),
+    ("826", "Very close"),
+    ("887", "Close"),
+    ("938", "Close"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +37,9 @@ def code_of(snapshot_read):
 
 @pytest.mark.parametrize("model, expected, line", [("2021", HAVERING_2021, 25), ("2025", HAVERING_2025, 55)])
 def test_havering_has_its_ten_published_neighbours(snapshot_read, code_of, model, expected, line):
-    rows = sorted((n for n in snapshot_read.neighbours if n.area == "havering" and n.model == model),
-                  key=lambda n: n.rank)
+    rows = sorted(
+        (n for n in snapshot_read.neighbours if n.area == "havering" and n.model == model), key=lambda n: n.rank
+    )
     assert [n.rank for n in rows] == list(range(1, 11))
     assert [(n.neighbour, n.closeness) for n in rows] == [(code_of[d], c) for d, c in expected]
     assert {n.source_line for n in rows} == {line}

@@ -33,13 +33,22 @@ def test_the_whole_snapshot_reads_with_no_error(snapshot_read):
 
 def test_havering_2024_25_with_england_and_london_to_compare(snapshot_read):
     obs = snapshot_read.observations
-    latest = obs[(obs["breakdown_dimension"] == "")
-                 & obs["period"].isin(["2024-25", "2025-03-31"])]
+    latest = obs[(obs["breakdown_dimension"] == "") & obs["period"].isin(["2024-25", "2025-03-31"])]
     by_area = {a: set(latest.loc[latest["area"] == a, "indicator"]) for a in ("havering", "england", "london")}
-    for indicator in ("referrals", "re_referrals_12m_pct", "section_47_enquiries", "icpc_within_15_days_pct",
-                      "cp_plans_second_subsequent_pct", "cp_plans", "children_looked_after", "cla_rate_per_10k",
-                      "cla_3_plus_placements_pct", "cla_long_term_stability_pct", "care_leavers_eet_pct",
-                      "care_leavers_suitable_accommodation_pct"):
+    for indicator in (
+        "referrals",
+        "re_referrals_12m_pct",
+        "section_47_enquiries",
+        "icpc_within_15_days_pct",
+        "cp_plans_second_subsequent_pct",
+        "cp_plans",
+        "children_looked_after",
+        "cla_rate_per_10k",
+        "cla_3_plus_placements_pct",
+        "cla_long_term_stability_pct",
+        "care_leavers_eet_pct",
+        "care_leavers_suitable_accommodation_pct",
+    ):
         for area, found in by_area.items():
             assert indicator in found, (indicator, area)
     h = latest[latest["area"] == "havering"].set_index("indicator")
