@@ -208,6 +208,9 @@ def test_the_challenge_log_with_drafts_and_a_selected_challenge_has_no_wcag_viol
         ctx.close()
 
 
+PAGES_WITHOUT_CHARTS = {"domain_board_business"}
+
+
 def test_every_domain_page_with_its_drill_panel_open_has_no_wcag_violation(
     browser, console, server, axe, registered_pages
 ):
@@ -218,6 +221,10 @@ def test_every_domain_page_with_its_drill_panel_open_has_no_wcag_violation(
         found = []
         for p in domains:
             _visit(page, p["visit"])
+            if page.locator("#drill-panel").count() == 0:
+                # The board's business page lists attendance and actions: it draws no chart to drill into.
+                assert p["module"] in PAGES_WITHOUT_CHARTS, f"{p['visit']} has no drill panel"
+                continue
             text = open_first_drill_point(page)
             assert "Source" in text or "No figure" in text, f"the drill panel on {p['visit']} shows a point"
             violations = axe_violations(axe, page)  # the chart's table is open too
