@@ -77,6 +77,8 @@ def test_a_small_benchmark_run_reports_every_number_and_target(tmp_path: Path):
         "concurrent_errors",
         "scale_ratio",
         "import_rows_per_s",
+        "pack_seconds",
+        "load_ratio_p95",
     ]
     table = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
     for t in r["targets"]:
