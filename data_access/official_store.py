@@ -30,6 +30,7 @@ import pandas as pd
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
+from data_access.imports.checking import insert_period
 from data_access.models import (
     VALUE_STATUSES,
     Area,
@@ -422,18 +423,13 @@ def _parse_periods(frame: pd.DataFrame, problems: _Problems) -> dict[str, object
 def _ensure_periods(conn: Connection, periods: Mapping[str, object]) -> tuple[dict[str, int], int]:
     """Period ids for every period as written, creating the missing ones as the importer does (one row per
     normalised code, with its kind, dates, label and sort key). Returns (ids, periods added)."""
-    table = Period.__table__
     by_code = {code: id_ for code, id_ in conn.execute(select(Period.code, Period.id))}
     added = 0
     ids = {}
     for written, p in periods.items():
         pid = by_code.get(p.code)
         if pid is None:
-            pid = conn.execute(
-                table.insert().values(
-                    code=p.code, kind=p.kind, start_date=p.start, end_date=p.end, label=p.label, sort_key=p.sort_key
-                )
-            ).inserted_primary_key[0]
+            pid = insert_period(conn, p)
             by_code[p.code] = pid
             added += 1
         ids[written] = pid

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, select
 
 from data_access.imports.report import Errors, ImportResult
 from data_access.models import SOURCE_KINDS, VALUE_STATUSES, Area, Indicator, Period
+from data_access.periods import Period as ParsedPeriod
 from data_access.periods import PeriodError, parse_period
 
 # The columns of a checked row, in the order of the staging table (rownum first, row_where last).
@@ -69,6 +70,16 @@ _READ = (
 DERIVED_VALUES = {"": False, "no": False, "false": False, "0": False, "yes": True, "true": True, "1": True}
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # the common case, read without the general pattern
+
+
+def insert_period(conn: Connection, p: ParsedPeriod) -> int:
+    """Add a period in its normalised form (code, kind, dates, label, sort key) and return its id: the one way a
+    period enters the database, for the importer and the official-statistics store alike."""
+    return conn.execute(
+        Period.__table__.insert().values(
+            code=p.code, kind=p.kind, start_date=p.start, end_date=p.end, label=p.label, sort_key=p.sort_key
+        )
+    ).inserted_primary_key[0]
 
 
 class Invalid(ValueError):
@@ -119,11 +130,7 @@ class Reference:
         pid = self.periods.get(p.code)
         if pid is None:
             self.before_insert()
-            pid = self.conn.execute(
-                Period.__table__.insert().values(
-                    code=p.code, kind=p.kind, start_date=p.start, end_date=p.end, label=p.label, sort_key=p.sort_key
-                )
-            ).inserted_primary_key[0]
+            pid = insert_period(self.conn, p)
             self.periods[p.code] = pid
         self.spelled[code] = (pid, p.code)
         return pid, p.code
